@@ -1,0 +1,81 @@
+//! Revocation: the [`TokenBlocklist`] trait and a bounded in-memory store.
+//!
+//! A store answers one question per request, "is this `jti` revoked?", and remembers revoked
+//! `jti`s until the token would have expired anyway (its `exp` plus `JWT_DECODE_LEEWAY`).
+//! Register a store with [`JwtManagerBuilder::blocklist`](crate::JwtManagerBuilder::blocklist);
+//! it then serves as flask-jwt-extended's `token_in_blocklist_loader`, for access and refresh
+//! tokens alike, and [`JwtManager::revoke`](crate::JwtManager::revoke) writes to it.
+//!
+//! ```
+//! # actix_web::rt::System::new().block_on(async {
+//! use actix_jwt_ext::{InMemoryBlocklist, JwtConfig, JwtManager, TokenBlocklist};
+//!
+//! let store = InMemoryBlocklist::new();
+//! let jwt = JwtManager::builder(JwtConfig::builder().secret_key("s3cr3t").build()?)
+//!     .blocklist(store.clone())
+//!     .build()?;
+//! let token = jwt.create_access_token("alice").await?;
+//! let decoded = jwt.decode_token(&token).await?;
+//! jwt.revoke(&decoded).await?;
+//! assert!(store.is_revoked(decoded.jti().unwrap()).await?);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+
+mod memory;
+
+use std::time::SystemTime;
+
+use futures_util::future::LocalBoxFuture;
+
+pub use self::memory::InMemoryBlocklist;
+
+/// A store of revoked token ids (`jti`). Implement it for your database or cache; async, and
+/// the futures need not be `Send` (Actix runs each worker on one thread).
+pub trait TokenBlocklist: Send + Sync + 'static {
+    /// `true` when `jti` has been revoked.
+    fn is_revoked<'a>(&'a self, jti: &'a str) -> LocalBoxFuture<'a, Result<bool, BlocklistError>>;
+
+    /// Revokes `jti`. `keep_until` is when the token would be refused anyway (`exp` plus the
+    /// leeway); `None` for tokens that never expire. The store may forget the entry after it.
+    fn revoke<'a>(
+        &'a self,
+        jti: &'a str,
+        keep_until: Option<SystemTime>,
+    ) -> LocalBoxFuture<'a, Result<(), BlocklistError>>;
+}
+
+/// Why a blocklist could not answer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BlocklistError {
+    /// The store is full of entries that have not yet expired; nothing was dropped.
+    #[error("the revocation store is full ({capacity} entries)")]
+    Full {
+        /// The configured capacity.
+        capacity: usize,
+    },
+    /// The token has no `jti`, so it cannot be revoked by id.
+    #[error("the token has no jti claim")]
+    MissingJti,
+    /// The backend cannot be reached or failed.
+    #[error("the revocation store is unavailable: {0}")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl actix_web::ResponseError for BlocklistError {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        match self {
+            BlocklistError::MissingJti => actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            _ => actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn error_response(&self) -> actix_web::HttpResponse {
+        let message = match self {
+            BlocklistError::MissingJti => "Token has no jti claim",
+            _ => "Service unavailable",
+        };
+        crate::error::json_message(self.status_code(), "msg", message)
+    }
+}

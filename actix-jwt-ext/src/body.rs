@@ -1,0 +1,42 @@
+//! Buffering the request body (bounded) when a token may be in it.
+
+use actix_web::dev::Payload;
+use actix_web::http::header::{HeaderMap, CONTENT_LENGTH};
+use actix_web::web::{Bytes, BytesMut};
+use futures_util::StreamExt as _;
+
+use crate::error::JwtError;
+
+/// Reads the whole body, refusing more than `limit` bytes (413). A body that breaks off
+/// reads as what arrived.
+pub(crate) async fn read(
+    declared: Option<u64>,
+    mut payload: Payload,
+    limit: usize,
+) -> Result<Bytes, JwtError> {
+    if declared.is_some_and(|len| len > limit as u64) {
+        return Err(JwtError::PayloadTooLarge);
+    }
+    let mut buf = BytesMut::with_capacity(declared.map_or(1024, |len| len as usize));
+    while let Some(chunk) = payload.next().await {
+        let Ok(chunk) = chunk else { break };
+        if buf.len() + chunk.len() > limit {
+            return Err(JwtError::PayloadTooLarge);
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+/// A payload that replays `bytes` to the handler's own extractors.
+pub(crate) fn replay(bytes: Bytes) -> Payload {
+    Payload::from(bytes)
+}
+
+/// The `Content-Length` the client declared.
+pub(crate) fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+}

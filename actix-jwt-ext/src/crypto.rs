@@ -1,0 +1,142 @@
+//! The signature backend, chosen by crate feature, and the keys decoded once at startup.
+//!
+//! `aws-lc-rs` (default) signs and verifies through aws-lc-rs: constant-time RSA (the
+//! pure-Rust `rsa` crate carries RUSTSEC-2023-0071), fast HMAC and ECDSA. `rust-crypto` uses
+//! the RustCrypto crates instead, for targets without a C compiler. With both enabled,
+//! aws-lc-rs wins. The backend is called directly, never through jsonwebtoken's process-wide
+//! default, so a build that unifies both features still works.
+
+use jsonwebtoken::crypto::CryptoProvider;
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
+
+use crate::config::{ConfigError, JwtConfig};
+use crate::error::JwtError;
+use crate::tokens::b64_encode_into;
+
+#[cfg(not(any(feature = "aws-lc-rs", feature = "rust-crypto")))]
+compile_error!(
+    "actix-jwt-ext needs one crypto backend: enable the `aws-lc-rs` or the `rust-crypto` feature"
+);
+
+/// The backend selected by the crate features.
+pub(crate) fn provider() -> &'static CryptoProvider {
+    #[cfg(feature = "aws-lc-rs")]
+    {
+        &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER
+    }
+    #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+    {
+        &jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER
+    }
+}
+
+/// Checks `signature` over `message`. `Ok(false)` for a wrong signature; `Err` when the key
+/// cannot be used with `alg`.
+pub(crate) fn verify(
+    alg: Algorithm,
+    key: &DecodingKey,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<bool, JwtError> {
+    let verifier = (provider().verifier_factory)(&alg, key)
+        .map_err(|_| JwtError::invalid("Could not parse the provided public key."))?;
+    Ok(verifier.verify(message, &signature.to_vec()).is_ok())
+}
+
+/// Signs `message` and appends the base64url signature to `out`.
+pub(crate) fn sign_into(
+    alg: Algorithm,
+    key: &EncodingKey,
+    message: &[u8],
+    out: &mut String,
+) -> Result<(), JwtError> {
+    let signer = (provider().signer_factory)(&alg, key)
+        .map_err(|e| JwtError::Encode(format!("the signing key does not fit {alg:?}: {e}")))?;
+    let signature = signer
+        .try_sign(message)
+        .map_err(|e| JwtError::Encode(format!("signing failed: {e}")))?;
+    b64_encode_into(&signature, out);
+    Ok(())
+}
+
+/// The default keys: the HMAC secret, or the PEM key pair, parsed once.
+#[derive(Clone)]
+pub(crate) struct Keys {
+    pub(crate) encoding: EncodingKey,
+    pub(crate) decoding: DecodingKey,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Keys { .. }")
+    }
+}
+
+impl Keys {
+    /// Decodes the configured key material and proves it works by signing and verifying a
+    /// probe message with the configured algorithm.
+    pub(crate) fn from_config(config: &JwtConfig) -> Result<Self, ConfigError> {
+        let alg = config.algorithm;
+        let keys = if alg.family() == AlgorithmFamily::Hmac {
+            let secret = config
+                .effective_secret()
+                .ok_or(ConfigError::MissingSecret { algorithm: alg })?;
+            Keys {
+                encoding: EncodingKey::from_secret(secret.as_bytes()),
+                decoding: DecodingKey::from_secret(secret.as_bytes()),
+            }
+        } else {
+            let private = config.private_key.as_deref().unwrap_or_default().as_bytes();
+            let public = config.public_key.as_deref().unwrap_or_default().as_bytes();
+            let bad = |setting: &'static str| {
+                move |e: jsonwebtoken::errors::Error| ConfigError::InvalidKey {
+                    setting,
+                    algorithm: alg,
+                    reason: e.to_string(),
+                }
+            };
+            let (encoding, decoding) = match alg.family() {
+                AlgorithmFamily::Rsa => (
+                    EncodingKey::from_rsa_pem(private).map_err(bad("JWT_PRIVATE_KEY"))?,
+                    DecodingKey::from_rsa_pem(public).map_err(bad("JWT_PUBLIC_KEY"))?,
+                ),
+                AlgorithmFamily::Ec => (
+                    EncodingKey::from_ec_pem(private).map_err(bad("JWT_PRIVATE_KEY"))?,
+                    DecodingKey::from_ec_pem(public).map_err(bad("JWT_PUBLIC_KEY"))?,
+                ),
+                _ => (
+                    EncodingKey::from_ed_pem(private).map_err(bad("JWT_PRIVATE_KEY"))?,
+                    DecodingKey::from_ed_pem(public).map_err(bad("JWT_PUBLIC_KEY"))?,
+                ),
+            };
+            Keys { encoding, decoding }
+        };
+        keys.self_test(alg)?;
+        Ok(keys)
+    }
+
+    /// Signs and verifies a probe so that a key of the wrong size or curve, or a private key
+    /// that does not match the public key, fails at startup instead of at the first request.
+    fn self_test(&self, alg: Algorithm) -> Result<(), ConfigError> {
+        const PROBE: &[u8] = b"actix-jwt-ext key check";
+        let mut sig = String::new();
+        sign_into(alg, &self.encoding, PROBE, &mut sig).map_err(|e| ConfigError::InvalidKey {
+            setting: if alg.family() == AlgorithmFamily::Hmac {
+                "JWT_SECRET_KEY"
+            } else {
+                "JWT_PRIVATE_KEY"
+            },
+            algorithm: alg,
+            reason: e.to_string(),
+        })?;
+        let sig = crate::tokens::b64_decode(&sig).unwrap_or_default();
+        match verify(alg, &self.decoding, PROBE, &sig) {
+            Ok(true) => Ok(()),
+            _ => Err(ConfigError::InvalidKey {
+                setting: "JWT_PUBLIC_KEY",
+                algorithm: alg,
+                reason: "it does not verify what JWT_PRIVATE_KEY signs (not a key pair?)".into(),
+            }),
+        }
+    }
+}

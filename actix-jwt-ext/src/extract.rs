@@ -1,0 +1,406 @@
+//! Extractors: take the token's parts as handler parameters.
+//!
+//! | flask-jwt-extended | extractor |
+//! |---|---|
+//! | `get_jwt_identity()` | [`JwtIdentity<T>`] (typed, `String` by default) |
+//! | `get_jwt()` | [`Claims<T>`] (typed via serde, the raw map by default) |
+//! | `get_jwt_header()` | [`JwtHeader`] |
+//! | `get_jwt_request_location()` | [`JwtLocation`] |
+//! | `current_user` / `get_current_user()` | [`CurrentUser<U>`] |
+//! | all of them | [`Jwt`] |
+//! | `jwt_required(optional=True)` | [`Optional<E>`] around any of them |
+//!
+//! Behind a [`jwt_required`](crate::jwt_required) middleware they read what it verified. Used
+//! alone they protect the handler themselves: they verify the token (once per request, shared
+//! by all extractors) with the [`VerifyOptions`] found in `app_data`, or the defaults of
+//! `jwt_required()`.
+//!
+//! `Option<JwtIdentity>` would be wrong: Actix turns *every* extractor error into `None`, so a
+//! forged token would read as "anonymous". [`Optional`] gives `None` only when no token was
+//! sent, and refuses a bad one.
+//!
+//! ```
+//! use actix_web::{web, App, HttpResponse};
+//! use actix_jwt_ext::{Claims, JwtConfig, JwtIdentity, JwtManager, Optional};
+//!
+//! #[derive(serde::Deserialize)]
+//! struct MyClaims { roles: Vec<String> }
+//!
+//! // Good: extractors alone protect the handler.
+//! async fn admin(identity: JwtIdentity, claims: Claims<MyClaims>) -> HttpResponse {
+//!     if claims.roles.iter().any(|r| r == "admin") {
+//!         HttpResponse::Ok().body(format!("Welcome, {}", identity.0))
+//!     } else {
+//!         HttpResponse::Forbidden().finish()
+//!     }
+//! }
+//!
+//! // Good: anonymous visitors get None, bad tokens are refused.
+//! async fn greet(identity: Optional<JwtIdentity>) -> HttpResponse {
+//!     HttpResponse::Ok().json(identity.0.map(|id| id.0))
+//! }
+//! // Bad: `Option<JwtIdentity>` would accept a forged token as anonymous.
+//!
+//! let jwt = JwtManager::new(JwtConfig::builder().secret_key("s3cr3t").build().unwrap()).unwrap();
+//! let app = App::new()
+//!     .configure(jwt.init_app())
+//!     .route("/admin", web::get().to(admin))
+//!     .route("/greet", web::get().to(greet));
+//! # drop(app);
+//! ```
+
+use std::ops::Deref;
+use std::rc::Rc;
+
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::config::TokenLocation;
+use crate::error::JwtError;
+use crate::manager::JwtManager;
+use crate::verify::{verify_request, JwtState, LoadedUser, VerifiedJwt, VerifyOptions};
+
+/// Finds (or runs) the verification for this request. `Ok(None)`: optional and anonymous.
+async fn resolve(
+    req: HttpRequest,
+    payload: Option<Payload>,
+    optional: bool,
+) -> Result<Option<Rc<VerifiedJwt>>, JwtError> {
+    let existing = req.extensions().get::<JwtState>().cloned();
+    let state = match existing {
+        Some(state) => state,
+        None => {
+            let manager = req
+                .app_data::<JwtManager>()
+                .ok_or(JwtError::NotConfigured)?;
+            let mut options = req.app_data::<VerifyOptions>().cloned().unwrap_or_default();
+            options.optional |= optional;
+            let body = match payload {
+                Some(payload) => Some(
+                    crate::body::read(
+                        crate::body::declared_length(req.headers()),
+                        payload,
+                        manager.body_limit(),
+                    )
+                    .await?,
+                ),
+                None => None,
+            };
+            verify_request(manager, &req, body.as_deref(), &options).await?
+        }
+    };
+    match state {
+        JwtState::Verified(jwt) => Ok(Some(jwt)),
+        JwtState::Anonymous(_) if optional => Ok(None),
+        JwtState::Anonymous(missing) => Err(JwtError::NoAuthorization(missing.to_string())),
+    }
+}
+
+/// Takes the body only when no verification ran yet and the search may need it.
+fn take_payload_if_needed(req: &HttpRequest, payload: &mut Payload) -> Option<Payload> {
+    if req.extensions().contains::<JwtState>() {
+        return None;
+    }
+    let manager = req.app_data::<JwtManager>()?;
+    let options = req
+        .app_data::<VerifyOptions>()
+        .unwrap_or(&VerifyOptions::DEFAULT);
+    crate::locations::needs_body(req, manager.config(), options.locations_for(manager))
+        .then(|| payload.take())
+}
+
+fn render(req: &HttpRequest, error: JwtError) -> actix_web::Error {
+    match req.app_data::<JwtManager>() {
+        Some(manager) => manager.into_actix_error(error),
+        None => error.into(),
+    }
+}
+
+/// Extractors built from a verified token; [`Optional`] wraps any of them.
+pub trait FromJwt: Sized + 'static {
+    /// Builds the extractor from the request's verified token.
+    fn from_jwt(
+        req: HttpRequest,
+        jwt: Rc<VerifiedJwt>,
+    ) -> LocalBoxFuture<'static, Result<Self, JwtError>>;
+}
+
+macro_rules! jwt_extractor {
+    ($ty:ident $(<$g:ident $(: $bound:path)?>)?) => {
+        impl$(<$g: $($bound +)? 'static>)? FromRequest for $ty$(<$g>)? {
+            type Error = actix_web::Error;
+            type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
+
+            fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+                let req = req.clone();
+                let body = take_payload_if_needed(&req, payload);
+                Box::pin(async move {
+                    let result = match resolve(req.clone(), body, false).await {
+                        Ok(Some(jwt)) => <Self as FromJwt>::from_jwt(req.clone(), jwt).await,
+                        Ok(None) => Err(JwtError::NoAuthorization("Missing JWT".into())),
+                        Err(e) => Err(e),
+                    };
+                    result.map_err(|e| render(&req, e))
+                })
+            }
+        }
+    };
+}
+
+/// The whole verified token: header, claims (with decode defaults) and location.
+#[derive(Clone, Debug)]
+pub struct Jwt(pub Rc<VerifiedJwt>);
+
+impl Deref for Jwt {
+    type Target = VerifiedJwt;
+
+    fn deref(&self) -> &VerifiedJwt {
+        &self.0
+    }
+}
+
+impl FromJwt for Jwt {
+    fn from_jwt(
+        _: HttpRequest,
+        jwt: Rc<VerifiedJwt>,
+    ) -> LocalBoxFuture<'static, Result<Self, JwtError>> {
+        Box::pin(async move { Ok(Jwt(jwt)) })
+    }
+}
+jwt_extractor!(Jwt);
+
+/// The identity claim (`get_jwt_identity()`), deserialised into `T` (a `String` by default).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JwtIdentity<T = String>(pub T);
+
+impl<T> Deref for JwtIdentity<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromJwt for JwtIdentity<T> {
+    fn from_jwt(
+        _: HttpRequest,
+        jwt: Rc<VerifiedJwt>,
+    ) -> LocalBoxFuture<'static, Result<Self, JwtError>> {
+        let result = match jwt.identity() {
+            Some(value) => T::deserialize(value).map(JwtIdentity).map_err(|e| {
+                JwtError::invalid(format!(
+                    "Identity claim ({}) has an unexpected type: {e}",
+                    jwt.identity_claim()
+                ))
+            }),
+            None => Err(JwtError::invalid(format!(
+                "Missing claim: {}",
+                jwt.identity_claim()
+            ))),
+        };
+        Box::pin(async move { result })
+    }
+}
+jwt_extractor!(JwtIdentity<T: DeserializeOwned>);
+
+/// The claims (`get_jwt()`), deserialised into `T` (the raw JSON map by default).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Claims<T = Map<String, Value>>(pub T);
+
+impl<T> Deref for Claims<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromJwt for Claims<T> {
+    fn from_jwt(
+        _: HttpRequest,
+        jwt: Rc<VerifiedJwt>,
+    ) -> LocalBoxFuture<'static, Result<Self, JwtError>> {
+        let result = jwt
+            .deserialize_claims::<T>()
+            .map(Claims)
+            .map_err(|e| JwtError::invalid(format!("Claims have an unexpected shape: {e}")));
+        Box::pin(async move { result })
+    }
+}
+jwt_extractor!(Claims<T: DeserializeOwned>);
+
+/// The JOSE header (`get_jwt_header()`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct JwtHeader(pub Map<String, Value>);
+
+impl FromJwt for JwtHeader {
+    fn from_jwt(
+        _: HttpRequest,
+        jwt: Rc<VerifiedJwt>,
+    ) -> LocalBoxFuture<'static, Result<Self, JwtError>> {
+        let header = jwt.header().clone();
+        Box::pin(async move { Ok(JwtHeader(header)) })
+    }
+}
+jwt_extractor!(JwtHeader);
+
+/// Where the token was found (`get_jwt_request_location()`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JwtLocation(pub TokenLocation);
+
+impl FromJwt for JwtLocation {
+    fn from_jwt(
+        _: HttpRequest,
+        jwt: Rc<VerifiedJwt>,
+    ) -> LocalBoxFuture<'static, Result<Self, JwtError>> {
+        let location = jwt.location();
+        Box::pin(async move { Ok(JwtLocation(location)) })
+    }
+}
+jwt_extractor!(JwtLocation);
+
+/// The user of the token (`current_user`), loaded once per request by the
+/// [`user_lookup_loader`](crate::JwtManagerBuilder::user_lookup_loader). `U` must be the type
+/// that loader returns.
+pub struct CurrentUser<U>(pub Rc<U>);
+
+impl<U> Clone for CurrentUser<U> {
+    fn clone(&self) -> Self {
+        CurrentUser(Rc::clone(&self.0))
+    }
+}
+
+impl<U: std::fmt::Debug> std::fmt::Debug for CurrentUser<U> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("CurrentUser").field(&self.0).finish()
+    }
+}
+
+impl<U> Deref for CurrentUser<U> {
+    type Target = U;
+
+    fn deref(&self) -> &U {
+        &self.0
+    }
+}
+
+impl<U: 'static> FromJwt for CurrentUser<U> {
+    fn from_jwt(
+        req: HttpRequest,
+        jwt: Rc<VerifiedJwt>,
+    ) -> LocalBoxFuture<'static, Result<Self, JwtError>> {
+        Box::pin(async move {
+            let cached = req.extensions().get::<LoadedUser>().cloned();
+            let user = match cached {
+                Some(LoadedUser(user)) => user,
+                None => {
+                    let manager = req
+                        .app_data::<JwtManager>()
+                        .ok_or(JwtError::NotConfigured)?;
+                    if !manager.has_user_loader() {
+                        log::error!("actix-jwt-ext: CurrentUser needs a user_lookup_loader on the JwtManager");
+                        return Err(JwtError::NotConfigured);
+                    }
+                    let user = manager
+                        .lookup_user(jwt.token())
+                        .await?
+                        .ok_or(JwtError::NotConfigured)?;
+                    req.extensions_mut().insert(LoadedUser(Rc::clone(&user)));
+                    user
+                }
+            };
+            user.downcast::<U>().map(CurrentUser).map_err(|_| {
+                log::error!(
+                    "actix-jwt-ext: CurrentUser<{}> does not match the type the user_lookup_loader returns",
+                    std::any::type_name::<U>()
+                );
+                JwtError::NotConfigured
+            })
+        })
+    }
+}
+jwt_extractor!(CurrentUser<U>);
+
+/// `optional=True` for one extractor: `None` when the request carries no token at all; a
+/// present but invalid token is still refused.
+#[derive(Clone, Debug)]
+pub struct Optional<E>(pub Option<E>);
+
+impl<E> Deref for Optional<E> {
+    type Target = Option<E>;
+
+    fn deref(&self) -> &Option<E> {
+        &self.0
+    }
+}
+
+impl<E: FromJwt> FromRequest for Optional<E> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let body = take_payload_if_needed(&req, payload);
+        Box::pin(async move {
+            let result = match resolve(req.clone(), body, true).await {
+                Ok(Some(jwt)) => E::from_jwt(req.clone(), jwt)
+                    .await
+                    .map(|e| Optional(Some(e))),
+                Ok(None) => Ok(Optional(None)),
+                Err(e) => Err(e),
+            };
+            result.map_err(|e| render(&req, e))
+        })
+    }
+}
+
+/// Access to the verified token outside handlers (other middleware, guards, `ResponseError`
+/// code): on [`HttpRequest`], [`ServiceRequest`] and [`ServiceResponse`].
+///
+/// ```
+/// use actix_jwt_ext::JwtRequestExt;
+///
+/// fn who(req: &actix_web::HttpRequest) -> String {
+///     req.jwt().and_then(|jwt| jwt.identity_str().map(str::to_owned)).unwrap_or_default()
+/// }
+/// let req = actix_web::test::TestRequest::default().to_http_request();
+/// assert_eq!(who(&req), "");
+/// assert!(req.jwt_location().is_none());
+/// ```
+pub trait JwtRequestExt {
+    /// The token verified for this request, if any.
+    fn jwt(&self) -> Option<Rc<VerifiedJwt>>;
+
+    /// Where the token was found (`get_jwt_request_location()`); `None` without one.
+    fn jwt_location(&self) -> Option<TokenLocation> {
+        self.jwt().map(|jwt| jwt.location())
+    }
+}
+
+fn from_extensions(ext: &actix_web::dev::Extensions) -> Option<Rc<VerifiedJwt>> {
+    match ext.get::<JwtState>()? {
+        JwtState::Verified(jwt) => Some(Rc::clone(jwt)),
+        JwtState::Anonymous(_) => None,
+    }
+}
+
+impl JwtRequestExt for HttpRequest {
+    fn jwt(&self) -> Option<Rc<VerifiedJwt>> {
+        from_extensions(&self.extensions())
+    }
+}
+
+impl JwtRequestExt for ServiceRequest {
+    fn jwt(&self) -> Option<Rc<VerifiedJwt>> {
+        from_extensions(&self.extensions())
+    }
+}
+
+impl<B> JwtRequestExt for ServiceResponse<B> {
+    fn jwt(&self) -> Option<Rc<VerifiedJwt>> {
+        from_extensions(&self.request().extensions())
+    }
+}

@@ -1,0 +1,126 @@
+//! # actix-jwt-ext
+//!
+//! [flask-jwt-extended](https://flask-jwt-extended.readthedocs.io/) for Actix Web: the same
+//! options under the same `JWT_*` names and defaults, the same tokens (a Flask service and an
+//! Actix service accept each other's), the same checks in the same order, and the same error
+//! answers, in Actix form: a manager registered with one call, `jwt_required()` middleware for
+//! `.wrap(...)`, and extractors for handlers.
+//!
+//! ## Quick start
+//!
+//! ```
+//! use actix_web::{test, web, App, HttpResponse};
+//! use actix_jwt_ext::{jwt_required, JwtConfig, JwtIdentity, JwtManager};
+//!
+//! async fn login(jwt: web::Data<JwtManager>) -> actix_web::Result<HttpResponse> {
+//!     let token = jwt.access_token("alice").fresh(true).encode().await?;
+//!     Ok(HttpResponse::Ok().json(serde_json::json!({ "access_token": token })))
+//! }
+//!
+//! async fn protected(identity: JwtIdentity) -> HttpResponse {
+//!     HttpResponse::Ok().json(serde_json::json!({ "logged_in_as": identity.0 }))
+//! }
+//!
+//! # actix_web::rt::System::new().block_on(async {
+//! // JwtConfig::from_env() reads JWT_* and SECRET_KEY from the environment and `.env`.
+//! let config = JwtConfig::builder().secret_key("change-me: secrets.token_hex(32)").build()?;
+//! let jwt = JwtManager::new(config)?;
+//! let app = test::init_service(
+//!     App::new()
+//!         .configure(jwt.init_app())
+//!         .app_data(web::Data::new(jwt.clone()))
+//!         .route("/login", web::post().to(login))
+//!         .service(web::resource("/protected").wrap(jwt_required()).to(protected)),
+//! )
+//! .await;
+//!
+//! let resp = test::call_service(&app, test::TestRequest::get().uri("/protected").to_request()).await;
+//! assert_eq!(resp.status(), 401);
+//! assert_eq!(test::read_body(resp).await, "{\"msg\":\"Missing Authorization Header\"}\n");
+//!
+//! let login: serde_json::Value =
+//!     test::call_and_read_body_json(&app, test::TestRequest::post().uri("/login").to_request()).await;
+//! let token = login["access_token"].as_str().unwrap();
+//! let req = test::TestRequest::get()
+//!     .uri("/protected")
+//!     .insert_header(("Authorization", format!("Bearer {token}")))
+//!     .to_request();
+//! let body: serde_json::Value = test::call_and_read_body_json(&app, req).await;
+//! assert_eq!(body["logged_in_as"], "alice");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+//!
+//! ## Map of flask-jwt-extended
+//!
+//! | flask-jwt-extended | actix-jwt-ext |
+//! |---|---|
+//! | `app.config["JWT_*"]` | [`JwtConfig`] (builder, [`JwtConfig::from_env`]) |
+//! | `JWTManager(app)` / `jwt.init_app(app)` | [`JwtManager::new`] + `App::configure(jwt.init_app())` |
+//! | `@jwt.*_loader` | [`JwtManagerBuilder`] methods ([`callbacks`]) |
+//! | `create_access_token` / `create_refresh_token` | [`JwtManager::access_token`] / [`JwtManager::refresh_token`] ([`TokenBuilder`]) |
+//! | `decode_token`, `get_jti`, `get_csrf_token` | [`JwtManager::decode_token`], [`JwtManager::get_jti`], [`JwtManager::get_csrf_token`] |
+//! | `get_unverified_jwt_headers` | [`get_unverified_jwt_headers`] |
+//! | `@jwt_required(...)` | [`jwt_required()`] middleware, or extractors alone |
+//! | `verify_jwt_in_request(...)` | [`verify_jwt_in_request`] |
+//! | `get_jwt_identity`, `get_jwt`, `get_jwt_header`, `current_user`, `get_jwt_request_location` | [`JwtIdentity`], [`Claims`], [`JwtHeader`], [`CurrentUser`], [`JwtLocation`] ([`extract`]) |
+//! | `optional=True` | [`Optional<E>`] / `jwt_required().optional()` |
+//! | `token_in_blocklist_loader` | [`TokenBlocklist`] / [`JwtManagerBuilder::token_in_blocklist_loader`] |
+//! | exceptions and default callbacks | [`JwtError`] and [`JwtManager::error_response`] |
+//!
+//! Deliberate differences: configuration is fixed once the manager is built (Flask reads it
+//! live); invalid settings fail at startup with a [`ConfigError`] instead of a 500 at the first
+//! request; inputs that make flask-jwt-extended answer 500 (a JSON array body, a non-boolean
+//! `fresh`, a non-string `csrf` claim, odd header bytes) get a 4xx here; the user lookup runs
+//! where a handler asks for [`CurrentUser`] (or with `jwt_required().load_user()`).
+//!
+//! ## Crate features
+//!
+//! | feature | what | default |
+//! |---|---|---|
+//! | `aws-lc-rs` | signatures through aws-lc-rs (constant-time RSA, fast HMAC/ECDSA) | yes |
+//! | `rust-crypto` | signatures through the pure-Rust RustCrypto crates | no |
+//!
+//! ## Middleware order
+//!
+//! ```text
+//!   request ──▶ Cors ──▶ Logger ──▶ jwt_required() ──▶ extractors ──▶ handler
+//!   refusal ◀── Cors ◀── Logger ◀──────────┘   (a response, so outer middleware still see it)
+//! ```
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+mod blocklist;
+mod body;
+pub mod callbacks;
+pub mod config;
+mod crypto;
+pub mod csrf;
+pub mod error;
+pub mod extract;
+mod guard;
+mod locations;
+mod manager;
+pub mod tokens;
+mod verify;
+
+pub use crate::blocklist::{BlocklistError, InMemoryBlocklist, TokenBlocklist};
+pub use crate::config::{
+    Audience, ConfigError, Expires, JwtConfig, JwtConfigBuilder, TokenLocation,
+};
+pub use crate::error::JwtError;
+pub use crate::extract::{
+    Claims, CurrentUser, FromJwt, Jwt, JwtHeader, JwtIdentity, JwtLocation, JwtRequestExt, Optional,
+};
+pub use crate::guard::{jwt_required, JwtRequired, JwtRequiredMiddleware};
+pub use crate::manager::{JwtManager, JwtManagerBuilder, DEFAULT_BODY_LIMIT};
+pub use crate::tokens::{get_unverified_jwt_headers, DecodedToken, Fresh, TokenBuilder, TokenType};
+pub use crate::verify::{
+    verify_jwt_in_request, verify_jwt_in_request_with_body, VerifiedJwt, VerifyOptions,
+};
+
+/// The JWT primitives this crate is built on ([`jsonwebtoken`]): use its `DecodingKey` and
+/// `EncodingKey` in the key loaders, and `Algorithm` in the configuration.
+pub use jsonwebtoken;

@@ -1,0 +1,159 @@
+//! The `cookies` location: the access (or refresh) cookie, with the CSRF double-submit value
+//! read here, before decoding, as flask-jwt-extended does.
+//!
+//! On a method in `JWT_CSRF_METHODS` (with `JWT_COOKIE_CSRF_PROTECT`), the CSRF value comes
+//! from the CSRF header, or, with `JWT_CSRF_CHECK_FORM`, from the form field when the header is
+//! absent or empty; none gives 401 `Missing CSRF token` without decoding the token. The value is
+//! compared with the token's `csrf` claim in constant time after the signature and claims
+//! verify (see [`crate::csrf`]).
+
+use std::borrow::Cow;
+
+use actix_web::http::header::{HeaderMap, COOKIE};
+
+use super::{header_text, mime, Lookup, RequestParts};
+use crate::config::JwtConfig;
+use crate::error::JwtError;
+
+pub(super) fn is_form(headers: &HeaderMap) -> bool {
+    mime(headers).as_deref() == Some("application/x-www-form-urlencoded")
+}
+
+/// The first cookie called `name`, parsed leniently: a malformed neighbour does not hide it.
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<Cow<'a, str>> {
+    headers.get_all(COOKIE).find_map(|line| {
+        let line = std::str::from_utf8(line.as_bytes()).ok()?;
+        line.split(';').find_map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            if k.trim() != name {
+                return None;
+            }
+            let v = v.trim();
+            let v = v
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(v);
+            Some(Cow::Borrowed(v))
+        })
+    })
+}
+
+pub(super) fn lookup<'a>(
+    parts: RequestParts<'a>,
+    config: &'a JwtConfig,
+    refresh: bool,
+) -> Result<Lookup<'a>, JwtError> {
+    let req = parts.req;
+    let (cookie_name, header_name, field_name) = if refresh {
+        (
+            &config.refresh_cookie_name,
+            &config.refresh_csrf_header_name,
+            &config.refresh_csrf_field_name,
+        )
+    } else {
+        (
+            &config.access_cookie_name,
+            &config.access_csrf_header_name,
+            &config.access_csrf_field_name,
+        )
+    };
+    let token = match cookie(req.headers(), cookie_name) {
+        Some(t) if !t.is_empty() => t,
+        _ => {
+            return Ok(Lookup::Missing(
+                format!("Missing cookie \"{cookie_name}\"").into(),
+            ))
+        }
+    };
+    if !(config.cookie_csrf_protect && config.csrf_methods.contains(req.method())) {
+        return Ok(Lookup::Found { token, csrf: None });
+    }
+    let mut csrf = header_text(req.headers(), header_name).filter(|v| !v.is_empty());
+    if csrf.is_none() && config.csrf_check_form && is_form(req.headers()) {
+        csrf = parts.body.and_then(|body| {
+            form_urlencoded::parse(body)
+                .find(|(k, _)| k == field_name.as_str())
+                .map(|(_, v)| Cow::<str>::Owned(v.into_owned()))
+                .filter(|v| !v.is_empty())
+        });
+    }
+    match csrf {
+        Some(csrf) => Ok(Lookup::Found {
+            token,
+            csrf: Some(csrf),
+        }),
+        None => Err(JwtError::Csrf("Missing CSRF token".to_owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    #[test]
+    fn cookies_are_found_leniently() {
+        let req = TestRequest::default()
+            .insert_header((COOKIE, "bad cookie; access_token_cookie=tok; other=1"))
+            .to_http_request();
+        assert_eq!(cookie(req.headers(), "access_token_cookie").unwrap(), "tok");
+        assert!(cookie(req.headers(), "refresh_token_cookie").is_none());
+    }
+
+    fn run(
+        req: TestRequest,
+        body: Option<&[u8]>,
+        config: &JwtConfig,
+    ) -> Result<Option<String>, String> {
+        let req = req.to_http_request();
+        match lookup(RequestParts { req: &req, body }, config, false) {
+            Ok(Lookup::Found { csrf, .. }) => Ok(csrf.map(Cow::into_owned)),
+            Ok(Lookup::Missing(m)) => Err(m.into_owned()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    #[test]
+    fn reference_rows_k1_k2_k8() {
+        let config = JwtConfig::default();
+        assert_eq!(
+            run(TestRequest::post(), None, &config),
+            Err("Missing cookie \"access_token_cookie\"".into())
+        );
+        let with_cookie =
+            || TestRequest::default().insert_header((COOKIE, "access_token_cookie=t"));
+        assert_eq!(
+            run(with_cookie(), None, &config),
+            Ok(None),
+            "GET needs no CSRF value"
+        );
+        assert_eq!(
+            run(
+                with_cookie().method(actix_web::http::Method::POST),
+                None,
+                &config
+            ),
+            Err("Missing CSRF token".into())
+        );
+        let sent = with_cookie()
+            .method(actix_web::http::Method::POST)
+            .insert_header(("x-csrf-token", "v"));
+        assert_eq!(run(sent, None, &config), Ok(Some("v".into())));
+    }
+
+    #[test]
+    fn form_field_is_a_fallback_when_enabled() {
+        let config = JwtConfig {
+            csrf_check_form: true,
+            ..JwtConfig::default()
+        };
+        let req = TestRequest::post()
+            .insert_header((COOKIE, "access_token_cookie=t"))
+            .insert_header(("content-type", "application/x-www-form-urlencoded"));
+        assert_eq!(
+            run(req, Some(b"a=1&csrf_token=abc"), &config),
+            Ok(Some("abc".into()))
+        );
+    }
+}

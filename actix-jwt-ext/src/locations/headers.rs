@@ -1,0 +1,164 @@
+//! The `headers` location: `JWT_HEADER_NAME: JWT_HEADER_TYPE <JWT>`.
+//!
+//! flask-jwt-extended's parse, step by step: strip spaces and commas around the value; empty
+//! means missing. With a header type, split on commas and keep the entries whose first word is
+//! exactly the type (case-sensitive); exactly one must remain, holding exactly two words,
+//! else "missing" (none or several) or "bad header" (one, malformed). Without a type, the value
+//! must be a single word.
+
+use std::borrow::Cow;
+
+use actix_web::http::header::HeaderMap;
+
+use super::{header_text, Lookup};
+use crate::config::JwtConfig;
+use crate::error::JwtError;
+
+fn is_space(c: char) -> bool {
+    c.is_whitespace()
+}
+
+/// Python's `str.strip().strip(",")`.
+fn trim(value: &str) -> &str {
+    value.trim_matches(is_space).trim_matches(',')
+}
+
+pub(super) fn lookup<'a>(
+    headers: &'a HeaderMap,
+    config: &'a JwtConfig,
+) -> Result<Lookup<'a>, JwtError> {
+    let name = config.header_name.as_str();
+    let Some(raw) = header_text(headers, name) else {
+        return Ok(Lookup::Missing(format!("Missing {name} Header").into()));
+    };
+    let token = parse(&raw, name, &config.header_type)?;
+    Ok(match token {
+        Some(range) => Lookup::Found {
+            token: match raw {
+                Cow::Borrowed(s) => Cow::Borrowed(&s[range]),
+                Cow::Owned(s) => Cow::Owned(s[range].to_owned()),
+            },
+            csrf: None,
+        },
+        None if trim(&raw).is_empty() => Lookup::Missing(format!("Missing {name} Header").into()),
+        None => Lookup::Missing(
+            format!(
+                "Missing '{ty}' type in '{name}' header. Expected '{name}: {ty} <JWT>'",
+                ty = config.header_type
+            )
+            .into(),
+        ),
+    })
+}
+
+/// The byte range of the token inside `raw`; `Ok(None)` when the header holds no token of
+/// this type.
+fn parse(
+    raw: &str,
+    name: &str,
+    header_type: &str,
+) -> Result<Option<std::ops::Range<usize>>, JwtError> {
+    let value = trim(raw);
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let offset = |part: &str| part.as_ptr() as usize - raw.as_ptr() as usize;
+    if header_type.is_empty() {
+        let mut words = value.split(is_space).filter(|w| !w.is_empty());
+        return match (words.next(), words.next()) {
+            (Some(token), None) => Ok(Some(offset(token)..offset(token) + token.len())),
+            _ => Err(JwtError::InvalidHeader(format!(
+                "Bad {name} header. Expected '{name}: <JWT>'"
+            ))),
+        };
+    }
+    let mut matching = split_entries(value)
+        .filter(|entry| entry.split(is_space).find(|w| !w.is_empty()) == Some(header_type));
+    let (Some(entry), None) = (matching.next(), matching.next()) else {
+        return Ok(None);
+    };
+    let mut words = entry.split(is_space).filter(|w| !w.is_empty());
+    match (words.next(), words.next(), words.next()) {
+        (Some(_), Some(token), None) => Ok(Some(offset(token)..offset(token) + token.len())),
+        _ => Err(JwtError::InvalidHeader(format!(
+            "Bad {name} header. Expected '{name}: {header_type} <JWT>'"
+        ))),
+    }
+}
+
+/// Python's `re.split(r",\s*", value)`, dropping empty entries.
+fn split_entries(value: &str) -> impl Iterator<Item = &str> {
+    value
+        .split(',')
+        .map(|e| e.trim_start_matches(is_space))
+        .filter(|e| !e.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    fn run(value: Option<&str>, header_type: &str) -> Result<Result<String, String>, String> {
+        let mut req = TestRequest::default();
+        if let Some(v) = value {
+            req = req.insert_header(("Authorization", v));
+        }
+        let req = req.to_http_request();
+        let config = JwtConfig {
+            header_type: header_type.into(),
+            ..JwtConfig::default()
+        };
+        match lookup(req.headers(), &config) {
+            Ok(Lookup::Found { token, .. }) => Ok(Ok(token.into_owned())),
+            Ok(Lookup::Missing(m)) => Ok(Err(m.into_owned())),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    const MISSING_TYPE: &str =
+        "Missing 'Bearer' type in 'Authorization' header. Expected 'Authorization: Bearer <JWT>'";
+    const BAD: &str = "Bad Authorization header. Expected 'Authorization: Bearer <JWT>'";
+
+    #[test]
+    fn reference_rows_h1_to_h12() {
+        assert_eq!(
+            run(None, "Bearer"),
+            Ok(Err("Missing Authorization Header".into()))
+        );
+        assert_eq!(
+            run(Some(""), "Bearer"),
+            Ok(Err("Missing Authorization Header".into()))
+        );
+        assert_eq!(
+            run(Some("Basic abc"), "Bearer"),
+            Ok(Err(MISSING_TYPE.into()))
+        );
+        assert_eq!(
+            run(Some("bearer t"), "Bearer"),
+            Ok(Err(MISSING_TYPE.into()))
+        );
+        assert_eq!(
+            run(Some("Bearer a, Bearer b"), "Bearer"),
+            Ok(Err(MISSING_TYPE.into()))
+        );
+        assert_eq!(run(Some("Bearer"), "Bearer"), Err(BAD.into()));
+        assert_eq!(run(Some("Bearer t extra"), "Bearer"), Err(BAD.into()));
+        assert_eq!(run(Some("Bearer ,,0"), "Bearer"), Err(BAD.into()));
+        assert_eq!(
+            run(Some("Basic x, Bearer tok"), "Bearer"),
+            Ok(Ok("tok".into()))
+        );
+        assert_eq!(run(Some("Bearer tok,  "), "Bearer"), Ok(Ok("tok".into())));
+        assert_eq!(
+            run(Some("Bearer tok"), ""),
+            Err("Bad Authorization header. Expected 'Authorization: <JWT>'".into())
+        );
+        assert_eq!(
+            run(Some("tok, other"), ""),
+            Err("Bad Authorization header. Expected 'Authorization: <JWT>'".into())
+        );
+        assert_eq!(run(Some("  tok "), ""), Ok(Ok("tok".into())));
+    }
+}

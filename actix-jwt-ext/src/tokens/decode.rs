@@ -1,0 +1,246 @@
+//! Token decoding in PyJWT's order: structure, header, payload, algorithm, key, signature,
+//! registered claims; then flask-jwt-extended's identity claim, defaults and CSRF value.
+
+use std::sync::Arc;
+
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey};
+use serde_json::{Map, Value};
+
+use super::validate::{validate_claims, ClaimRules};
+use super::{b64, DecodedToken};
+use crate::crypto;
+use crate::error::JwtError;
+
+/// The three segments of a compact JWS, decoded but not verified.
+#[derive(Debug)]
+pub(crate) struct RawToken<'a> {
+    pub(crate) signing_input: &'a str,
+    pub(crate) header: Map<String, Value>,
+    pub(crate) payload: Vec<u8>,
+    pub(crate) signature: Vec<u8>,
+}
+
+impl<'a> RawToken<'a> {
+    /// PyJWT's `_load`: split, then decode header, payload and signature, in that order.
+    pub(crate) fn parse(token: &'a str) -> Result<Self, JwtError> {
+        let (signing_input, signature) = token
+            .rsplit_once('.')
+            .ok_or_else(|| JwtError::invalid("Not enough segments"))?;
+        let (header, payload) = signing_input
+            .split_once('.')
+            .ok_or_else(|| JwtError::invalid("Not enough segments"))?;
+        let header =
+            b64::decode(header).ok_or_else(|| JwtError::invalid("Invalid header padding"))?;
+        let header = match serde_json::from_slice::<Value>(&header) {
+            Ok(Value::Object(map)) => map,
+            Ok(_) => {
+                return Err(JwtError::invalid(
+                    "Invalid header string: must be a json object",
+                ))
+            }
+            Err(e) => {
+                return Err(JwtError::invalid(format!(
+                    "Invalid header string: {}",
+                    json_reason(&e)
+                )))
+            }
+        };
+        let payload =
+            b64::decode(payload).ok_or_else(|| JwtError::invalid("Invalid payload padding"))?;
+        let signature =
+            b64::decode(signature).ok_or_else(|| JwtError::invalid("Invalid crypto padding"))?;
+        Ok(Self {
+            signing_input,
+            header,
+            payload,
+            signature,
+        })
+    }
+
+    /// The payload as a JSON object (PyJWT's `_decode_payload`).
+    pub(crate) fn claims(&self) -> Result<Map<String, Value>, JwtError> {
+        match serde_json::from_slice::<Value>(&self.payload) {
+            Ok(Value::Object(map)) => Ok(map),
+            Ok(_) => Err(JwtError::invalid(
+                "Invalid payload string: must be a json object",
+            )),
+            Err(e) => Err(JwtError::invalid(format!(
+                "Invalid payload string: {}",
+                json_reason(&e)
+            ))),
+        }
+    }
+}
+
+/// A short reason for a JSON syntax error, without echoing the input.
+fn json_reason(e: &serde_json::Error) -> String {
+    format!("{} at line {} column {}", category(e), e.line(), e.column())
+}
+
+fn category(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Eof => "unexpected end of data",
+        serde_json::error::Category::Syntax => "invalid JSON",
+        serde_json::error::Category::Data => "invalid data",
+        serde_json::error::Category::Io => "unreadable",
+    }
+}
+
+/// PyJWT's header checks that run before any key is chosen: `kid` must be a string; a
+/// `crit` list names extensions this verifier does not implement, so it is refused, and so is
+/// `b64` (RFC 7797 unencoded payloads are never accepted).
+pub(crate) fn check_header_params(header: &Map<String, Value>) -> Result<(), JwtError> {
+    if let Some(kid) = header.get("kid") {
+        if !kid.is_string() {
+            return Err(JwtError::invalid(
+                "Key ID header parameter must be a string",
+            ));
+        }
+    }
+    if let Some(crit) = header.get("crit") {
+        let Value::Array(items) = crit else {
+            return Err(JwtError::invalid(
+                "Invalid 'crit' header: must be a non-empty list",
+            ));
+        };
+        if items.is_empty() {
+            return Err(JwtError::invalid(
+                "Invalid 'crit' header: must be a non-empty list",
+            ));
+        }
+        // `b64` (RFC 7797) is the one extension PyJWT knows; unencoded payloads are refused
+        // below, so no critical extension is supported here.
+        return Err(match items.first() {
+            Some(Value::String(ext)) => {
+                JwtError::invalid(format!("Unsupported critical extension: {ext}"))
+            }
+            _ => JwtError::invalid("Invalid 'crit' header: values must be strings"),
+        });
+    }
+    if header.contains_key("b64") {
+        return Err(JwtError::invalid(
+            "The 'b64' header parameter requires 'b64' to be listed in 'crit'.",
+        ));
+    }
+    Ok(())
+}
+
+/// How a decode runs.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct DecodeOptions<'a> {
+    /// The CSRF value sent with a cookie token; checked against the `csrf` claim.
+    pub(crate) csrf_value: Option<&'a str>,
+    /// Accept an expired token (flask-jwt-extended `allow_expired`).
+    pub(crate) allow_expired: bool,
+}
+
+/// Verifies an already parsed token with `key` and returns it with decode defaults.
+pub(crate) fn decode_with(
+    raw: RawToken<'_>,
+    claims: Map<String, Value>,
+    key: &DecodingKey,
+    rules: &ClaimRules<'_>,
+    algorithms: &[Algorithm],
+    identity_claim: &Arc<str>,
+    options: DecodeOptions<'_>,
+) -> Result<DecodedToken, JwtError> {
+    let alg = match raw.header.get("alg") {
+        None => return Err(JwtError::invalid("Algorithm not specified")),
+        Some(Value::String(name)) => name
+            .parse::<Algorithm>()
+            .ok()
+            .filter(|a| algorithms.contains(a)),
+        Some(_) => None,
+    }
+    .ok_or_else(|| JwtError::invalid("The specified alg value is not allowed"))?;
+    if alg.family() != key.family() {
+        return Err(JwtError::invalid(match alg.family() {
+            AlgorithmFamily::Hmac => "The specified key is an asymmetric key or x509 certificate and should not be used as an HMAC secret.",
+            _ => "Could not parse the provided public key.",
+        }));
+    }
+    if !crypto::verify(alg, key, raw.signing_input.as_bytes(), &raw.signature)? {
+        return Err(JwtError::invalid("Signature verification failed"));
+    }
+    let expired = validate_claims(&claims, rules, options.allow_expired, super::now_f64())?;
+    if !claims.contains_key(&**identity_claim) {
+        return Err(JwtError::invalid(format!(
+            "Missing claim: {identity_claim}"
+        )));
+    }
+    let mut claims = claims;
+    claims
+        .entry("type")
+        .or_insert_with(|| Value::String("access".to_owned()));
+    claims.entry("fresh").or_insert(Value::Bool(false));
+    claims.entry("jti").or_insert(Value::Null);
+    if let Some(sent) = options.csrf_value.filter(|v| !v.is_empty()) {
+        let Some(expected) = claims.get("csrf") else {
+            return Err(JwtError::invalid("Missing claim: csrf"));
+        };
+        if !expected
+            .as_str()
+            .is_some_and(|expected| crate::csrf::values_match(expected, sent))
+        {
+            return Err(JwtError::Csrf(
+                "CSRF double submit tokens do not match".to_owned(),
+            ));
+        }
+    }
+    let token = DecodedToken::new(raw.header, claims, Arc::clone(identity_claim));
+    if expired {
+        return Err(JwtError::Expired(Box::new(token)));
+    }
+    Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(r: Result<RawToken<'_>, JwtError>) -> String {
+        r.map(|_| String::new()).unwrap_or_else(|e| e.to_string())
+    }
+
+    #[test]
+    fn structure_errors_use_pyjwt_messages() {
+        assert_eq!(msg(RawToken::parse("foobarbaz")), "Not enough segments");
+        assert_eq!(msg(RawToken::parse("a.b")), "Not enough segments");
+        assert_eq!(
+            msg(RawToken::parse("aaaaa.bbbbb.ccccc")),
+            "Invalid header padding"
+        );
+        let header = b64::encode(br#"{"alg":"HS256"}"#);
+        assert_eq!(
+            msg(RawToken::parse(&format!("{header}.b.c"))),
+            "Invalid payload padding"
+        );
+        assert_eq!(
+            msg(RawToken::parse(&format!("{header}.e30.ccccc"))),
+            "Invalid crypto padding"
+        );
+        let list = b64::encode(b"[1]");
+        assert_eq!(
+            msg(RawToken::parse(&format!("{list}.e30.e30"))),
+            "Invalid header string: must be a json object"
+        );
+        let junk = b64::encode(b"{nope");
+        assert!(
+            msg(RawToken::parse(&format!("{junk}.e30.e30"))).starts_with("Invalid header string: ")
+        );
+    }
+
+    #[test]
+    fn header_params_are_checked() {
+        let parse = |json: &str| serde_json::from_str::<Map<String, Value>>(json).unwrap();
+        assert!(check_header_params(&parse(r#"{"kid":"a"}"#)).is_ok());
+        assert_eq!(
+            check_header_params(&parse(r#"{"kid":1}"#))
+                .unwrap_err()
+                .to_string(),
+            "Key ID header parameter must be a string"
+        );
+        assert!(check_header_params(&parse(r#"{"crit":["exp"]}"#)).is_err());
+        assert!(check_header_params(&parse(r#"{"b64":false}"#)).is_err());
+    }
+}

@@ -1,0 +1,320 @@
+//! [`TokenBuilder`]: `create_access_token` / `create_refresh_token` with every option.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use jsonwebtoken::Algorithm;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{Map, Value};
+
+use super::{b64_encode_into, now_f64};
+use crate::config::Expires;
+use crate::crypto;
+use crate::error::JwtError;
+use crate::manager::JwtManager;
+
+/// Which kind of token to create.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenType {
+    /// `"type": "access"`, lifetime `JWT_ACCESS_TOKEN_EXPIRES`.
+    Access,
+    /// `"type": "refresh"`, lifetime `JWT_REFRESH_TOKEN_EXPIRES`, never fresh.
+    Refresh,
+}
+
+impl TokenType {
+    /// `"access"` or `"refresh"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TokenType::Access => "access",
+            TokenType::Refresh => "refresh",
+        }
+    }
+}
+
+/// The `fresh` claim of an access token.
+///
+/// ```
+/// use std::time::Duration;
+/// use actix_jwt_ext::Fresh;
+///
+/// assert_eq!(Fresh::from(true), Fresh::Yes);
+/// assert_eq!(Fresh::from(Duration::from_secs(900)), Fresh::For(Duration::from_secs(900)));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub enum Fresh {
+    /// `"fresh": false` (the default).
+    #[default]
+    No,
+    /// `"fresh": true`.
+    Yes,
+    /// Fresh for a window: `"fresh": <now + window as a float timestamp>`.
+    For(Duration),
+    /// Fresh until this timestamp (seconds since the epoch), stored as given.
+    Until(f64),
+}
+
+impl From<bool> for Fresh {
+    fn from(b: bool) -> Self {
+        if b {
+            Fresh::Yes
+        } else {
+            Fresh::No
+        }
+    }
+}
+
+impl From<Duration> for Fresh {
+    fn from(d: Duration) -> Self {
+        Fresh::For(d)
+    }
+}
+
+impl Fresh {
+    fn to_value(self, now: f64) -> Value {
+        let number =
+            |ts: f64| serde_json::Number::from_f64(ts).map_or(Value::Bool(false), Value::Number);
+        match self {
+            Fresh::No => Value::Bool(false),
+            Fresh::Yes => Value::Bool(true),
+            Fresh::For(window) => number(now + window.as_secs_f64()),
+            Fresh::Until(ts) => number(ts),
+        }
+    }
+}
+
+/// Claims in insertion order; setting an existing claim keeps its place (Python dict order).
+struct OrderedClaims(Vec<(String, Value)>);
+
+impl OrderedClaims {
+    fn set(&mut self, name: &str, value: Value) {
+        match self.0.iter_mut().find(|(k, _)| k == name) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((name.to_owned(), value)),
+        }
+    }
+}
+
+impl Serialize for OrderedClaims {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+/// Creates an access or refresh token. Get one from
+/// [`JwtManager::access_token`] or [`JwtManager::refresh_token`], set options, then
+/// [`encode`](Self::encode).
+///
+/// ```
+/// # actix_web::rt::System::new().block_on(async {
+/// use std::time::Duration;
+/// use actix_jwt_ext::{Expires, JwtConfig, JwtManager};
+///
+/// let jwt = JwtManager::new(JwtConfig::builder().secret_key("s3cr3t").build()?)?;
+/// let token = jwt
+///     .access_token("alice")
+///     .fresh(Duration::from_secs(15 * 60))
+///     .expires(Expires::Never)
+///     .claim("roles", ["user"])
+///     .header("kid", "k1")
+///     .encode()
+///     .await?;
+/// let decoded = jwt.decode_token(&token).await?;
+/// assert!(decoded.claim("exp").is_none());
+/// assert!(decoded.claim("fresh").unwrap().is_f64());
+/// assert_eq!(decoded.header()["kid"], "k1");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+#[derive(Debug)]
+#[must_use = "a token builder does nothing until `.encode().await`"]
+pub struct TokenBuilder<'a> {
+    manager: &'a JwtManager,
+    identity: Result<Value, String>,
+    token_type: TokenType,
+    fresh: Fresh,
+    expires: Option<Expires>,
+    claims: Map<String, Value>,
+    headers: Map<String, Value>,
+    error: Option<String>,
+}
+
+impl<'a> TokenBuilder<'a> {
+    pub(crate) fn new(
+        manager: &'a JwtManager,
+        identity: Result<Value, String>,
+        token_type: TokenType,
+    ) -> Self {
+        Self {
+            manager,
+            identity,
+            token_type,
+            fresh: Fresh::No,
+            expires: None,
+            claims: Map::new(),
+            headers: Map::new(),
+            error: None,
+        }
+    }
+
+    /// `fresh=`: a bool, a window ([`Duration`]) or a [`Fresh`]. Ignored for refresh tokens,
+    /// which are never fresh.
+    pub fn fresh(mut self, fresh: impl Into<Fresh>) -> Self {
+        self.fresh = fresh.into();
+        self
+    }
+
+    /// `expires_delta=`: overrides the configured lifetime; [`Expires::Never`] drops `exp`.
+    pub fn expires(mut self, expires: impl Into<Expires>) -> Self {
+        self.expires = Some(expires.into());
+        self
+    }
+
+    /// One additional claim (`additional_claims=`); it overrides the additional-claims loader
+    /// and any reserved claim of the same name.
+    pub fn claim(mut self, name: impl Into<String>, value: impl serde::Serialize) -> Self {
+        match serde_json::to_value(value) {
+            Ok(v) => {
+                self.claims.insert(name.into(), v);
+            }
+            Err(e) => self.error = Some(format!("claim does not serialise: {e}")),
+        }
+        self
+    }
+
+    /// Additional claims from a map or any serialisable struct (it must serialise to an
+    /// object).
+    pub fn claims(mut self, claims: impl serde::Serialize) -> Self {
+        match serde_json::to_value(claims) {
+            Ok(Value::Object(map)) => self.claims.extend(map),
+            Ok(_) => self.error = Some("additional claims must serialise to a JSON object".into()),
+            Err(e) => self.error = Some(format!("claims do not serialise: {e}")),
+        }
+        self
+    }
+
+    /// One additional JOSE header (`additional_headers=`), e.g. `kid`. An `alg` here changes
+    /// the signing algorithm, as in flask-jwt-extended.
+    pub fn header(mut self, name: impl Into<String>, value: impl serde::Serialize) -> Self {
+        match serde_json::to_value(value) {
+            Ok(v) => {
+                self.headers.insert(name.into(), v);
+            }
+            Err(e) => self.error = Some(format!("header does not serialise: {e}")),
+        }
+        self
+    }
+
+    /// Additional JOSE headers from a map or serialisable struct.
+    pub fn headers(mut self, headers: impl serde::Serialize) -> Self {
+        match serde_json::to_value(headers) {
+            Ok(Value::Object(map)) => self.headers.extend(map),
+            Ok(_) => self.error = Some("additional headers must serialise to a JSON object".into()),
+            Err(e) => self.error = Some(format!("headers do not serialise: {e}")),
+        }
+        self
+    }
+
+    /// Signs the token. Fails ([`JwtError::Encode`]) only on a programming error: claims that
+    /// do not serialise, an unknown `alg` header, a key that does not fit the algorithm.
+    pub async fn encode(self) -> Result<String, JwtError> {
+        if let Some(e) = self.error {
+            return Err(JwtError::Encode(e));
+        }
+        let identity = self.identity.map_err(JwtError::Encode)?;
+        let m = self.manager;
+        let cfg = m.config();
+        let loaders = m.loaders();
+        let now = now_f64();
+        let mut claims = OrderedClaims(Vec::with_capacity(10 + self.claims.len()));
+        let fresh = match self.token_type {
+            TokenType::Access => self.fresh.to_value(now),
+            TokenType::Refresh => Value::Bool(false),
+        };
+        claims.set("fresh", fresh);
+        claims.set("iat", Value::from(now.floor() as i64));
+        claims.set("jti", Value::String(uuid::Uuid::new_v4().to_string()));
+        claims.set("type", Value::String(self.token_type.as_str().to_owned()));
+        let subject = match &loaders.user_identity {
+            Some(loader) => loader(&identity),
+            None => identity.clone(),
+        };
+        claims.set(&cfg.identity_claim, subject);
+        if cfg.encode_nbf {
+            claims.set("nbf", Value::from(now.floor() as i64));
+        }
+        if cfg.cookie_csrf_protect {
+            claims.set("csrf", Value::String(uuid::Uuid::new_v4().to_string()));
+        }
+        if let Some(aud) = &cfg.encode_audience {
+            claims.set("aud", serde_json::to_value(aud).unwrap_or(Value::Null));
+        }
+        if let Some(iss) = &cfg.encode_issuer {
+            claims.set("iss", Value::String(iss.clone()));
+        }
+        let lifetime = self.expires.unwrap_or(match self.token_type {
+            TokenType::Access => cfg.access_token_expires,
+            TokenType::Refresh => cfg.refresh_token_expires,
+        });
+        if let Some(d) = lifetime.duration() {
+            claims.set("exp", Value::from((now + d.as_secs_f64()).floor() as i64));
+        }
+        let mut extra = match &loaders.additional_claims {
+            Some(loader) => loader(&identity),
+            None => Map::new(),
+        };
+        extra.extend(self.claims);
+        for (k, v) in extra {
+            claims.set(&k, v);
+        }
+
+        let mut header: BTreeMap<String, Value> = BTreeMap::new();
+        header.insert("alg".into(), Value::String(format!("{:?}", cfg.algorithm)));
+        header.insert("typ".into(), Value::String("JWT".into()));
+        if let Some(loader) = &loaders.additional_headers {
+            header.extend(loader(&identity));
+        }
+        header.extend(self.headers);
+        let alg = match header.get("alg") {
+            Some(Value::String(name)) => name.parse::<Algorithm>().map_err(|_| {
+                JwtError::Encode(format!("unknown algorithm {name:?} in additional headers"))
+            })?,
+            _ => {
+                return Err(JwtError::Encode(
+                    "the \"alg\" header must be a string".into(),
+                ))
+            }
+        };
+
+        let header_json =
+            serde_json::to_vec(&header).map_err(|e| JwtError::Encode(e.to_string()))?;
+        let claims_json =
+            serde_json::to_vec(&claims).map_err(|e| JwtError::Encode(e.to_string()))?;
+        let mut token =
+            String::with_capacity((header_json.len() + claims_json.len()) * 4 / 3 + 100);
+        b64_encode_into(&header_json, &mut token);
+        token.push('.');
+        b64_encode_into(&claims_json, &mut token);
+        let message_len = token.len();
+        let signed = match &loaders.encode_key {
+            Some(loader) => {
+                let key = loader(identity).await?;
+                let mut sig = String::new();
+                crypto::sign_into(alg, &key, &token.as_bytes()[..message_len], &mut sig)?;
+                sig
+            }
+            None => {
+                let mut sig = String::new();
+                crypto::sign_into(alg, &m.keys().encoding, token.as_bytes(), &mut sig)?;
+                sig
+            }
+        };
+        token.push('.');
+        token.push_str(&signed);
+        Ok(token)
+    }
+}

@@ -1,0 +1,62 @@
+//! Tokens: creation ([`TokenBuilder`]), the decoded form ([`DecodedToken`]) and verification.
+//!
+//! The claim layout is flask-jwt-extended's, in its order: `fresh, iat, jti, type,
+//! <JWT_IDENTITY_CLAIM>, nbf, csrf, aud, iss, exp`, then additional claims, which may override
+//! any of them. The JOSE header is `{"alg": .., "typ": "JWT"}` plus additional headers, with
+//! sorted keys. Tokens minted here decode in flask-jwt-extended and the other way round.
+//!
+//! ```
+//! # actix_web::rt::System::new().block_on(async {
+//! use actix_jwt_ext::{JwtConfig, JwtManager};
+//!
+//! let jwt = JwtManager::new(JwtConfig::builder().secret_key("s3cr3t").build()?)?;
+//! let token = jwt.access_token("alice").fresh(true).claim("roles", ["admin"]).encode().await?;
+//! let decoded = jwt.decode_token(&token).await?;
+//! assert_eq!(decoded.identity_str(), Some("alice"));
+//! assert_eq!(decoded.token_type(), "access");
+//! assert_eq!(decoded.claims()["roles"][0], "admin");
+//! assert_eq!(decoded.header()["typ"], "JWT");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+
+mod b64;
+mod decode;
+mod decoded;
+mod encode;
+mod validate;
+
+pub(crate) use self::decode::{check_header_params, decode_with, DecodeOptions, RawToken};
+pub use self::decoded::DecodedToken;
+pub use self::encode::{Fresh, TokenBuilder, TokenType};
+pub(crate) use self::validate::ClaimRules;
+
+use serde_json::{Map, Value};
+
+use crate::error::JwtError;
+
+pub(crate) use self::b64::{decode as b64_decode, encode_into as b64_encode_into};
+
+/// The JOSE header of a token without verifying anything (flask-jwt-extended
+/// `get_unverified_jwt_headers`). Fails only on a malformed token.
+///
+/// ```
+/// let header = actix_jwt_ext::get_unverified_jwt_headers(
+///     "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0.e30.c2ln",
+/// ).unwrap();
+/// assert_eq!(header["kid"], "k1");
+/// assert!(actix_jwt_ext::get_unverified_jwt_headers("not-a-token").is_err());
+/// ```
+pub fn get_unverified_jwt_headers(token: &str) -> Result<Map<String, Value>, JwtError> {
+    let raw = decode::RawToken::parse(token)?;
+    decode::check_header_params(&raw.header)?;
+    Ok(raw.header)
+}
+
+/// Seconds since the Unix epoch, as a float (Python's `time.time()`).
+pub(crate) fn now_f64() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}

@@ -1,0 +1,238 @@
+//! Registered-claim checks with PyJWT's order and messages: `iat`, `nbf`, `exp`, `iss`, `aud`,
+//! `sub`, `jti`. Leeway applies to the three time claims; `exp == now` is expired.
+
+use serde_json::{Map, Value};
+
+use crate::error::JwtError;
+
+/// What the registered-claim checks compare against (from the configuration).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ClaimRules<'a> {
+    pub(crate) leeway: f64,
+    pub(crate) issuer: Option<&'a [String]>,
+    pub(crate) audience: Option<&'a [String]>,
+    pub(crate) verify_sub: bool,
+}
+
+/// A time claim as a number of seconds. PyJWT runs `int()` on it: JSON numbers and booleans
+/// pass; anything else fails with the claim's own message. (Numeric strings, which Python's
+/// `int()` also takes, are refused here: a time claim is a number.)
+fn seconds(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(n) => n.as_f64().map(f64::trunc),
+        Value::Bool(b) => Some(f64::from(u8::from(*b))),
+        _ => None,
+    }
+}
+
+/// Checks the registered claims. Returns `Ok(true)` when everything but `exp` holds and the
+/// token has expired, so that a later failure (audience, issuer, ...) is reported instead of
+/// the expiry, as flask-jwt-extended's re-decode of expired tokens does.
+pub(crate) fn validate_claims(
+    claims: &Map<String, Value>,
+    rules: &ClaimRules<'_>,
+    allow_expired: bool,
+    now: f64,
+) -> Result<bool, JwtError> {
+    if let Some(iat) = claims.get("iat") {
+        let iat = seconds(iat)
+            .ok_or_else(|| JwtError::invalid("Issued At claim (iat) must be an integer."))?;
+        if iat > now + rules.leeway {
+            return Err(JwtError::invalid("The token is not yet valid (iat)"));
+        }
+    }
+    if let Some(nbf) = claims.get("nbf") {
+        let nbf = seconds(nbf)
+            .ok_or_else(|| JwtError::invalid("Not Before claim (nbf) must be an integer."))?;
+        if nbf > now + rules.leeway {
+            return Err(JwtError::invalid("The token is not yet valid (nbf)"));
+        }
+    }
+    let mut expired = false;
+    if let Some(exp) = claims.get("exp") {
+        let exp = seconds(exp)
+            .ok_or_else(|| JwtError::invalid("Expiration Time claim (exp) must be an integer."))?;
+        expired = !allow_expired && exp <= now - rules.leeway;
+    }
+    if let Some(issuers) = rules.issuer {
+        match claims.get("iss") {
+            None => return Err(JwtError::invalid("Token is missing the \"iss\" claim")),
+            Some(Value::String(iss)) => {
+                if !issuers.iter().any(|i| i == iss) {
+                    return Err(JwtError::invalid("Invalid issuer"));
+                }
+            }
+            Some(_) => return Err(JwtError::invalid("Payload Issuer (iss) must be a string")),
+        }
+    }
+    if let Some(audiences) = rules.audience {
+        let token_aud: Vec<&Value> = match claims.get("aud") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::String(s)) if s.is_empty() => Vec::new(),
+            Some(Value::Array(items)) => items.iter().collect(),
+            Some(other) => vec![other],
+        };
+        if token_aud.is_empty() {
+            return Err(JwtError::invalid("Token is missing the \"aud\" claim"));
+        }
+        let mut names = Vec::with_capacity(token_aud.len());
+        for aud in token_aud {
+            match aud {
+                Value::String(s) => names.push(s.as_str()),
+                _ => return Err(JwtError::invalid("Invalid claim format in token")),
+            }
+        }
+        if !audiences.iter().any(|want| names.contains(&want.as_str())) {
+            return Err(JwtError::invalid("Audience doesn't match"));
+        }
+    }
+    if rules.verify_sub {
+        if let Some(sub) = claims.get("sub") {
+            if !sub.is_string() {
+                return Err(JwtError::invalid("Subject must be a string"));
+            }
+        }
+    }
+    if let Some(jti) = claims.get("jti") {
+        if !jti.is_string() {
+            return Err(JwtError::invalid("JWT ID must be a string"));
+        }
+    }
+    Ok(expired)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const NOW: f64 = 1_700_000_000.5;
+
+    fn rules() -> ClaimRules<'static> {
+        ClaimRules {
+            leeway: 0.0,
+            issuer: None,
+            audience: None,
+            verify_sub: true,
+        }
+    }
+
+    fn check(claims: Value, rules: &ClaimRules<'_>) -> Result<bool, String> {
+        let Value::Object(map) = claims else {
+            unreachable!()
+        };
+        validate_claims(&map, rules, false, NOW).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn time_claims() {
+        assert_eq!(check(json!({"exp": NOW as i64 + 10}), &rules()), Ok(false));
+        assert_eq!(check(json!({"exp": NOW as i64}), &rules()), Ok(true));
+        assert_eq!(check(json!({"exp": NOW as i64 - 1}), &rules()), Ok(true));
+        assert_eq!(
+            check(json!({"nbf": NOW as i64 + 5}), &rules()),
+            Err("The token is not yet valid (nbf)".into())
+        );
+        assert_eq!(
+            check(json!({"iat": NOW as i64 + 5}), &rules()),
+            Err("The token is not yet valid (iat)".into())
+        );
+        assert_eq!(
+            check(json!({"exp": "soon"}), &rules()),
+            Err("Expiration Time claim (exp) must be an integer.".into())
+        );
+        assert_eq!(
+            check(json!({"iat": []}), &rules()),
+            Err("Issued At claim (iat) must be an integer.".into())
+        );
+        assert_eq!(
+            check(json!({"nbf": {}}), &rules()),
+            Err("Not Before claim (nbf) must be an integer.".into())
+        );
+        let lenient = ClaimRules {
+            leeway: 120.0,
+            ..rules()
+        };
+        assert_eq!(
+            check(
+                json!({"exp": NOW as i64 - 60, "nbf": NOW as i64 + 60}),
+                &lenient
+            ),
+            Ok(false)
+        );
+    }
+
+    #[test]
+    fn iat_is_checked_before_nbf_and_exp() {
+        let claims = json!({"iat": NOW as i64 + 50, "nbf": NOW as i64 + 50, "exp": 1});
+        assert_eq!(
+            check(claims, &rules()),
+            Err("The token is not yet valid (iat)".into())
+        );
+    }
+
+    #[test]
+    fn issuer_then_audience() {
+        let iss = vec!["me".to_owned()];
+        let aud = vec!["a1".to_owned(), "a2".to_owned()];
+        let r = ClaimRules {
+            issuer: Some(&iss),
+            audience: Some(&aud),
+            ..rules()
+        };
+        assert_eq!(
+            check(json!({}), &r),
+            Err("Token is missing the \"iss\" claim".into())
+        );
+        assert_eq!(
+            check(json!({"iss": "you"}), &r),
+            Err("Invalid issuer".into())
+        );
+        assert_eq!(
+            check(json!({"iss": ["me"]}), &r),
+            Err("Payload Issuer (iss) must be a string".into())
+        );
+        assert_eq!(
+            check(json!({"iss": "me"}), &r),
+            Err("Token is missing the \"aud\" claim".into())
+        );
+        assert_eq!(
+            check(json!({"iss": "me", "aud": "zz"}), &r),
+            Err("Audience doesn't match".into())
+        );
+        assert_eq!(
+            check(json!({"iss": "me", "aud": ["a"]}), &r),
+            Err("Audience doesn't match".into())
+        );
+        assert_eq!(
+            check(json!({"iss": "me", "aud": ["zz", 1]}), &r),
+            Err("Invalid claim format in token".into())
+        );
+        assert_eq!(
+            check(json!({"iss": "me", "aud": ["zz", "a2"]}), &r),
+            Ok(false)
+        );
+        // an expired token with a wrong audience reports the audience
+        assert_eq!(
+            check(json!({"iss": "me", "aud": "zz", "exp": 1}), &r),
+            Err("Audience doesn't match".into())
+        );
+    }
+
+    #[test]
+    fn subject_and_jti_types() {
+        assert_eq!(
+            check(json!({"sub": 1234}), &rules()),
+            Err("Subject must be a string".into())
+        );
+        let lax = ClaimRules {
+            verify_sub: false,
+            ..rules()
+        };
+        assert_eq!(check(json!({"sub": 1234}), &lax), Ok(false));
+        assert_eq!(
+            check(json!({"jti": 5}), &rules()),
+            Err("JWT ID must be a string".into())
+        );
+    }
+}
