@@ -1,0 +1,143 @@
+//! Settings, the way the setup guide's `BaseConfig` reads them: from the environment and a
+//! `.env` file in the working directory (the environment wins).
+//!
+//! ```python
+//! class BaseConfig:
+//!     SECRET_KEY = os.environ.get("SECRET_KEY")
+//!     JWT_SECRET_KEY = SECRET_KEY
+//!     JWT_ACCESS_TOKEN_EXPIRES = timedelta(days=1)
+//!     JWT_ERROR_MESSAGE_KEY = "message"
+//! ```
+//!
+//! Every other `JWT_*` option of flask-jwt-extended is read too, with the library's defaults.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use actix_jwt_ext::{ConfigError, JwtConfig};
+
+/// The guide's one-day access tokens.
+const ACCESS_TOKEN_EXPIRES: Duration = Duration::from_secs(24 * 3600);
+
+/// Everything the app reads at startup.
+#[derive(Debug)]
+pub(crate) struct Settings {
+    /// The JWT configuration (`SECRET_KEY` and every `JWT_*` option).
+    pub(crate) jwt: JwtConfig,
+    /// `HOST` (default 127.0.0.1).
+    pub(crate) host: String,
+    /// `PORT` (default 8080; 0 picks a free port).
+    pub(crate) port: u16,
+}
+
+/// A setting that stops the app before it binds.
+#[derive(Debug)]
+pub(crate) enum SettingsError {
+    /// A JWT setting (names the setting).
+    Jwt(ConfigError),
+    /// `PORT` is not a port number.
+    Port(String),
+    /// The `.env` file cannot be read.
+    DotEnv(String),
+}
+
+impl std::fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SettingsError::Jwt(e) => write!(f, "{e}"),
+            SettingsError::Port(v) => write!(f, "PORT: expected a port number, got {v:?}"),
+            SettingsError::DotEnv(e) => write!(f, "cannot read .env: {e}"),
+        }
+    }
+}
+
+impl Settings {
+    /// Reads `.env` and the environment.
+    pub(crate) fn load() -> Result<Self, SettingsError> {
+        let mut vars: HashMap<String, String> = HashMap::new();
+        match dotenvy::from_path_iter(".env") {
+            Ok(iter) => {
+                for item in iter {
+                    let (k, v) = item.map_err(|e| SettingsError::DotEnv(dotenv_reason(&e)))?;
+                    vars.insert(k, v);
+                }
+            }
+            Err(dotenvy::Error::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(SettingsError::DotEnv(dotenv_reason(&e))),
+        }
+        vars.extend(std::env::vars());
+        Self::from_vars(&vars)
+    }
+
+    /// Builds the settings from `(name, value)` pairs.
+    pub(crate) fn from_vars(vars: &HashMap<String, String>) -> Result<Self, SettingsError> {
+        let jwt = JwtConfig::builder()
+            .access_token_expires(ACCESS_TOKEN_EXPIRES)
+            .error_message_key("message")
+            .with_vars(
+                vars.iter()
+                    .filter(|(k, _)| k.as_str() == "SECRET_KEY" || k.starts_with("JWT_")),
+            )
+            .and_then(|b| b.build())
+            .map_err(SettingsError::Jwt)?;
+        let host = vars
+            .get("HOST")
+            .filter(|h| !h.is_empty())
+            .cloned()
+            .unwrap_or_else(|| "127.0.0.1".into());
+        let port = match vars.get("PORT").map(|p| p.trim()).filter(|p| !p.is_empty()) {
+            None => 8080,
+            Some(p) => p.parse().map_err(|_| SettingsError::Port(p.to_owned()))?,
+        };
+        Ok(Self { jwt, host, port })
+    }
+}
+
+fn dotenv_reason(e: &dotenvy::Error) -> String {
+    match e {
+        dotenvy::Error::LineParse(_, index) => format!("syntax error at character {index}"),
+        dotenvy::Error::Io(io) => io.to_string(),
+        _ => "unreadable".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn guide_defaults() {
+        let s = Settings::from_vars(&vars(&[("SECRET_KEY", "abc")])).unwrap();
+        assert_eq!(s.jwt.effective_secret(), Some("abc"));
+        assert_eq!(
+            s.jwt.access_token_expires,
+            actix_jwt_ext::Expires::After(ACCESS_TOKEN_EXPIRES)
+        );
+        assert_eq!(s.jwt.error_message_key, "message");
+        assert_eq!((s.host.as_str(), s.port), ("127.0.0.1", 8080));
+    }
+
+    #[test]
+    fn missing_secret_and_bad_values_name_the_setting() {
+        let err = Settings::from_vars(&vars(&[])).unwrap_err().to_string();
+        assert!(
+            err.contains("JWT_SECRET_KEY") && err.contains("SECRET_KEY"),
+            "{err}"
+        );
+        let err = Settings::from_vars(&vars(&[("SECRET_KEY", "a"), ("PORT", "http")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("PORT"), "{err}");
+        let err = Settings::from_vars(&vars(&[("SECRET_KEY", "a"), ("JWT_COOKIE_SECURE", "sure")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("JWT_COOKIE_SECURE"), "{err}");
+    }
+}
