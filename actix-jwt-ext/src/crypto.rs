@@ -140,3 +140,63 @@ impl Keys {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::JwtConfig;
+
+    const RSA_PRIVATE: &str = include_str!("../../tests/fixtures/rsa_private.pem");
+    const RSA_PUBLIC: &str = include_str!("../../tests/fixtures/rsa_public.pem");
+    const EC_PRIVATE: &str = include_str!("../../tests/fixtures/ec_private.pem");
+    const EC_PUBLIC: &str = include_str!("../../tests/fixtures/ec_public.pem");
+    const ED_PRIVATE: &str = include_str!("../../tests/fixtures/ed25519_private.pem");
+    const ED_PUBLIC: &str = include_str!("../../tests/fixtures/ed25519_public.pem");
+
+    fn keys(alg: Algorithm, private: &str, public: &str) -> Result<Keys, ConfigError> {
+        let config = JwtConfig::builder()
+            .algorithm(alg)
+            .private_key(private)
+            .public_key(public)
+            .build()?;
+        Keys::from_config(&config)
+    }
+
+    #[test]
+    fn every_asymmetric_family_loads_and_round_trips() {
+        for alg in [
+            Algorithm::RS256,
+            Algorithm::RS384,
+            Algorithm::RS512,
+            Algorithm::PS256,
+            Algorithm::PS512,
+        ] {
+            assert!(keys(alg, RSA_PRIVATE, RSA_PUBLIC).is_ok(), "{alg:?}");
+        }
+        assert!(keys(Algorithm::ES256, EC_PRIVATE, EC_PUBLIC).is_ok());
+        assert!(keys(Algorithm::EdDSA, ED_PRIVATE, ED_PUBLIC).is_ok());
+    }
+
+    #[test]
+    fn bad_keys_fail_at_startup_naming_the_setting() {
+        let err = keys(Algorithm::RS256, "not a pem", RSA_PUBLIC).unwrap_err();
+        assert_eq!(err.setting(), Some("JWT_PRIVATE_KEY"));
+        let err = keys(Algorithm::ES256, RSA_PRIVATE, RSA_PUBLIC).unwrap_err();
+        assert_eq!(
+            err.setting(),
+            Some("JWT_PRIVATE_KEY"),
+            "an RSA key for ES256: {err}"
+        );
+        let err = keys(Algorithm::ES384, EC_PRIVATE, EC_PUBLIC).unwrap_err();
+        assert!(
+            err.to_string().contains("ES384"),
+            "a P-256 key for ES384: {err}"
+        );
+        let err = keys(Algorithm::EdDSA, ED_PRIVATE, RSA_PUBLIC).unwrap_err();
+        assert_eq!(err.setting(), Some("JWT_PUBLIC_KEY"));
+        assert!(
+            !err.to_string().contains("BEGIN"),
+            "no key material in messages"
+        );
+    }
+}

@@ -121,6 +121,11 @@ pub use crate::verify::{
     verify_jwt_in_request, verify_jwt_in_request_with_body, VerifiedJwt, VerifyOptions,
 };
 
+/// The README's code blocks, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 /// The JWT primitives this crate is built on ([`jsonwebtoken`]): use its `DecodingKey` and
 /// `EncodingKey` in the key loaders, and `Algorithm` in the configuration.
 pub use jsonwebtoken;

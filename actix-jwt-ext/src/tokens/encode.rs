@@ -318,3 +318,261 @@ impl<'a> TokenBuilder<'a> {
         Ok(token)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::config::{Audience, JwtConfig};
+    use crate::tokens::b64_decode;
+
+    fn manager(f: impl FnOnce(crate::JwtConfigBuilder) -> crate::JwtConfigBuilder) -> JwtManager {
+        JwtManager::new(
+            f(JwtConfig::builder().secret_key("s3cr3t"))
+                .build()
+                .unwrap(),
+        )
+        .unwrap()
+    }
+
+    fn parts(token: &str) -> (Value, Vec<String>, Value) {
+        let segs: Vec<&str> = token.split('.').collect();
+        let header: Value = serde_json::from_slice(&b64_decode(segs[0]).unwrap()).unwrap();
+        let payload_text = String::from_utf8(b64_decode(segs[1]).unwrap()).unwrap();
+        let payload: Map<String, Value> = serde_json::from_str(&payload_text).unwrap();
+        // Key order as written (serde_json's Map sorts, so read the order from the text).
+        let mut order: Vec<(usize, String)> = payload
+            .keys()
+            .map(|k| (payload_text.find(&format!("\"{k}\":")).unwrap(), k.clone()))
+            .collect();
+        order.sort();
+        (
+            header,
+            order.into_iter().map(|(_, k)| k).collect(),
+            Value::Object(payload),
+        )
+    }
+
+    fn block<F: std::future::Future>(f: F) -> F::Output {
+        actix_web::rt::System::new().block_on(f)
+    }
+
+    #[test]
+    fn claim_layout_and_order_follow_flask_jwt_extended() {
+        let jwt = manager(|b| b);
+        let token = block(jwt.create_access_token("alice")).unwrap();
+        let (header, order, claims) = parts(&token);
+        assert_eq!(header, json!({"alg": "HS256", "typ": "JWT"}));
+        assert_eq!(
+            token.split('.').next().unwrap(),
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
+            "sorted header keys"
+        );
+        assert_eq!(
+            order,
+            ["fresh", "iat", "jti", "type", "sub", "nbf", "csrf", "exp"]
+        );
+        assert_eq!(claims["fresh"], false);
+        assert_eq!(claims["type"], "access");
+        assert_eq!(claims["iat"], claims["nbf"]);
+        assert_eq!(
+            claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+            900
+        );
+        assert_ne!(claims["jti"], claims["csrf"]);
+        assert_eq!(claims["jti"].as_str().unwrap().len(), 36);
+    }
+
+    #[test]
+    fn refresh_tokens_are_never_fresh_and_live_thirty_days() {
+        let jwt = manager(|b| b);
+        let (_, _, claims) =
+            parts(&block(jwt.refresh_token("alice").fresh(true).encode()).unwrap());
+        assert_eq!(claims["fresh"], false);
+        assert_eq!(claims["type"], "refresh");
+        assert_eq!(
+            claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+            30 * 24 * 3600
+        );
+    }
+
+    #[test]
+    fn options_change_the_claims() {
+        let jwt = manager(|b| {
+            b.identity_claim("identity")
+                .encode_nbf(false)
+                .cookie_csrf_protect(false)
+                .encode_issuer("me")
+                .encode_audience(Audience::Many(vec!["a1".into(), "a2".into()]))
+                .access_token_expires(Expires::Never)
+        });
+        let token = block(
+            jwt.access_token("alice")
+                .fresh(Duration::from_secs(600))
+                .encode(),
+        )
+        .unwrap();
+        let (_, order, claims) = parts(&token);
+        assert_eq!(
+            order,
+            ["fresh", "iat", "jti", "type", "identity", "aud", "iss"]
+        );
+        assert_eq!(claims["aud"], json!(["a1", "a2"]));
+        let fresh = claims["fresh"].as_f64().unwrap();
+        let iat = claims["iat"].as_f64().unwrap();
+        assert!(
+            (fresh - iat - 600.0).abs() < 2.0,
+            "fresh window is a float timestamp: {fresh}"
+        );
+    }
+
+    #[test]
+    fn additional_claims_override_loader_and_reserved_claims_in_place() {
+        let jwt = JwtManager::builder(JwtConfig::builder().secret_key("s").build().unwrap())
+            .additional_claims_loader(|identity| {
+                let mut m = Map::new();
+                m.insert("foo".into(), json!("loader"));
+                m.insert("who".into(), identity.clone());
+                m
+            })
+            .additional_headers_loader(|_| {
+                let mut m = Map::new();
+                m.insert("kid".into(), json!("loader-kid"));
+                m
+            })
+            .user_identity_loader(|identity| json!(identity["id"].to_string()))
+            .build()
+            .unwrap();
+        let token = block(
+            jwt.access_token(json!({"id": 7}))
+                .claim("foo", "arg")
+                .claim("type", "app")
+                .header("kid", "arg-kid")
+                .header("typ", "at+jwt")
+                .encode(),
+        )
+        .unwrap();
+        let (header, order, claims) = parts(&token);
+        assert_eq!(
+            header,
+            json!({"alg": "HS256", "kid": "arg-kid", "typ": "at+jwt"})
+        );
+        assert_eq!(claims["foo"], "arg");
+        assert_eq!(
+            claims["who"],
+            json!({"id": 7}),
+            "the loader sees the original identity"
+        );
+        assert_eq!(
+            claims["sub"], "7",
+            "user_identity_loader shapes the identity claim"
+        );
+        assert_eq!(claims["type"], "app");
+        assert_eq!(order[3], "type", "an overridden claim keeps its place");
+        assert_eq!(order.last().unwrap(), "who");
+    }
+
+    #[test]
+    fn alg_header_changes_the_signing_algorithm() {
+        let jwt = manager(|b| b);
+        let token = block(jwt.access_token("a").header("alg", "HS512").encode()).unwrap();
+        assert_eq!(parts(&token).0["alg"], "HS512");
+        let err = block(jwt.decode_token(&token)).unwrap_err();
+        assert_eq!(err.to_string(), "The specified alg value is not allowed");
+        let jwt512 = manager(|b| b.decode_algorithms([Algorithm::HS512]));
+        assert!(block(jwt512.decode_token(&token)).is_ok());
+        assert!(matches!(
+            block(jwt.access_token("a").header("alg", "none").encode()),
+            Err(JwtError::Encode(_))
+        ));
+    }
+
+    #[test]
+    fn unserialisable_input_is_an_encode_error() {
+        let jwt = manager(|b| b);
+        let err = block(jwt.access_token("a").claims(json!([1, 2])).encode()).unwrap_err();
+        assert!(matches!(err, JwtError::Encode(_)));
+        assert_eq!(err.status(), 500);
+    }
+
+    #[test]
+    fn non_string_identity_encodes_but_fails_decode_unless_verify_sub_is_off() {
+        let jwt = manager(|b| b);
+        let token = block(jwt.create_access_token(1234)).unwrap();
+        assert_eq!(
+            block(jwt.decode_token(&token)).unwrap_err().to_string(),
+            "Subject must be a string"
+        );
+        let lax = manager(|b| b.verify_sub(false));
+        let token = block(lax.create_access_token(1234)).unwrap();
+        assert_eq!(
+            block(lax.decode_token(&token)).unwrap().identity(),
+            Some(&json!(1234))
+        );
+    }
+
+    #[test]
+    fn key_loaders_pick_keys_per_identity_and_kid() {
+        use jsonwebtoken::{DecodingKey, EncodingKey};
+        let jwt = JwtManager::builder(JwtConfig::builder().secret_key("default").build().unwrap())
+            .encode_key_loader(|identity| async move {
+                Ok(EncodingKey::from_secret(
+                    format!("key-of-{}", identity.as_str().unwrap_or("")).as_bytes(),
+                ))
+            })
+            .decode_key_loader(|token| async move {
+                Ok(DecodingKey::from_secret(
+                    format!("key-of-{}", token.identity_str().unwrap_or("")).as_bytes(),
+                ))
+            })
+            .build()
+            .unwrap();
+        let token = block(jwt.create_access_token("bob")).unwrap();
+        assert_eq!(
+            block(jwt.decode_token(&token)).unwrap().identity_str(),
+            Some("bob")
+        );
+        let default = manager(|b| b.secret_key("default"));
+        assert_eq!(
+            block(default.decode_token(&token)).unwrap_err().to_string(),
+            "Signature verification failed"
+        );
+    }
+
+    #[test]
+    fn decode_defaults_allow_expired_csrf_and_helpers() {
+        let jwt = manager(|b| b);
+        let token = block(
+            jwt.access_token("a")
+                .expires(Duration::from_secs(1))
+                .encode(),
+        )
+        .unwrap();
+        let csrf = block(jwt.get_csrf_token(&token)).unwrap();
+        assert!(block(jwt.decode_token_with(&token, Some(&csrf), false)).is_ok());
+        let err = block(jwt.decode_token_with(&token, Some("wrong"), false)).unwrap_err();
+        assert_eq!(
+            (err.status().as_u16(), err.to_string().as_str()),
+            (401, "CSRF double submit tokens do not match")
+        );
+        assert_eq!(block(jwt.get_jti(&token)).unwrap().unwrap().len(), 36);
+        let old = block(jwt.access_token("a").claim("exp", 1).encode()).unwrap();
+        assert!(matches!(
+            block(jwt.decode_token(&old)),
+            Err(JwtError::Expired(_))
+        ));
+        let decoded = block(jwt.decode_token_with(&old, None, true)).unwrap();
+        assert_eq!(decoded.claim("exp"), Some(&json!(1)));
+        let bare = block(
+            jwt.access_token("a")
+                .claims(json!({"fresh": null, "jti": null}))
+                .encode(),
+        )
+        .unwrap();
+        let err = block(jwt.decode_token(&bare)).unwrap_err();
+        assert_eq!(err.to_string(), "JWT ID must be a string");
+    }
+}
