@@ -96,6 +96,7 @@ mod blocklist;
 mod body;
 pub mod callbacks;
 pub mod config;
+pub mod cookies;
 mod crypto;
 pub mod csrf;
 pub mod error;
@@ -110,6 +111,7 @@ pub use crate::blocklist::{BlocklistError, InMemoryBlocklist, TokenBlocklist};
 pub use crate::config::{
     Audience, ConfigError, Expires, JwtConfig, JwtConfigBuilder, TokenLocation,
 };
+pub use crate::cookies::{CookieOptions, JwtCookies, JwtCookiesExt};
 pub use crate::error::JwtError;
 pub use crate::extract::{
     Claims, CurrentUser, FromJwt, Jwt, JwtHeader, JwtIdentity, JwtLocation, JwtRequestExt, Optional,

@@ -403,4 +403,24 @@ mod tests {
         assert!(matches!(collect(&path), Err(ConfigError::DotEnv { .. })));
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    #[test]
+    fn cookie_prefixes_are_checked_at_startup() {
+        let base = [("SECRET_KEY", "x"), ("JWT_ACCESS_COOKIE_NAME", "__Host-at")];
+        let err = cfg(&base).unwrap().validate().unwrap_err();
+        assert_eq!(err.setting(), Some("JWT_ACCESS_COOKIE_NAME"));
+        let mut ok = base.to_vec();
+        ok.push(("JWT_COOKIE_SECURE", "true"));
+        assert!(cfg(&ok).unwrap().validate().is_ok());
+        ok.push(("JWT_COOKIE_DOMAIN", "example.com"));
+        assert!(cfg(&ok).unwrap().validate().is_err());
+        let secure = [
+            ("SECRET_KEY", "x"),
+            ("JWT_REFRESH_CSRF_COOKIE_NAME", "__Secure-r"),
+        ];
+        assert_eq!(
+            cfg(&secure).unwrap().validate().unwrap_err().setting(),
+            Some("JWT_REFRESH_CSRF_COOKIE_NAME")
+        );
+    }
 }

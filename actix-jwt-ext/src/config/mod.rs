@@ -324,10 +324,54 @@ impl JwtConfig {
                 algorithm: self.algorithm,
             });
         }
+        self.validate_cookie_prefixes()?;
         if self.cookie_samesite == Some(SameSite::None) && !self.cookie_secure {
             log::warn!(
                 "JWT_COOKIE_SAMESITE=None without JWT_COOKIE_SECURE: browsers reject such cookies"
             );
+        }
+        Ok(())
+    }
+
+    /// Cookie name prefixes (RFC 6265bis): browsers drop a `__Secure-` cookie without
+    /// `Secure`, and a `__Host-` cookie without `Secure`, with a `Domain`, or off `Path=/`.
+    fn validate_cookie_prefixes(&self) -> Result<(), ConfigError> {
+        let cookies = [
+            (
+                "JWT_ACCESS_COOKIE_NAME",
+                &self.access_cookie_name,
+                &self.access_cookie_path,
+            ),
+            (
+                "JWT_REFRESH_COOKIE_NAME",
+                &self.refresh_cookie_name,
+                &self.refresh_cookie_path,
+            ),
+            (
+                "JWT_ACCESS_CSRF_COOKIE_NAME",
+                &self.access_csrf_cookie_name,
+                &self.access_csrf_cookie_path,
+            ),
+            (
+                "JWT_REFRESH_CSRF_COOKIE_NAME",
+                &self.refresh_csrf_cookie_name,
+                &self.refresh_csrf_cookie_path,
+            ),
+        ];
+        for (setting, name, path) in cookies {
+            let host = name.starts_with("__Host-");
+            if (host || name.starts_with("__Secure-")) && !self.cookie_secure {
+                return Err(ConfigError::Invalid {
+                    setting,
+                    reason: format!("the cookie {name:?} needs JWT_COOKIE_SECURE=true"),
+                });
+            }
+            if host && (path.as_str() != "/" || self.cookie_domain.is_some()) {
+                return Err(ConfigError::Invalid {
+                    setting,
+                    reason: format!("the cookie {name:?} needs Path=/ and no JWT_COOKIE_DOMAIN"),
+                });
+            }
         }
         Ok(())
     }

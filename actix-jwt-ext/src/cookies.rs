@@ -1,0 +1,423 @@
+//! Token cookies: `set_access_cookies`, `set_refresh_cookies`, `unset_*_cookies`, with the
+//! attributes flask-jwt-extended gives them.
+//!
+//! | cookie | default name | HttpOnly | path setting |
+//! |---|---|---|---|
+//! | access JWT | `access_token_cookie` | yes | `JWT_ACCESS_COOKIE_PATH` |
+//! | access CSRF | `csrf_access_token` | no (page scripts read it) | `JWT_ACCESS_CSRF_COOKIE_PATH` |
+//! | refresh JWT | `refresh_token_cookie` | yes | `JWT_REFRESH_COOKIE_PATH` |
+//! | refresh CSRF | `csrf_refresh_token` | no | `JWT_REFRESH_CSRF_COOKIE_PATH` |
+//!
+//! All four take `Secure` from `JWT_COOKIE_SECURE`, `SameSite` from `JWT_COOKIE_SAMESITE`
+//! (omitted when unset), `Domain` from the `domain` option or `JWT_COOKIE_DOMAIN` (a leading
+//! dot is dropped), and are session cookies unless `JWT_SESSION_COOKIE` is off (then
+//! `Max-Age=31540000` and `Expires`) or a `max_age` is given (`0` counts as not given). The CSRF
+//! cookies are written only while `JWT_COOKIE_CSRF_PROTECT` and `JWT_CSRF_IN_COOKIES` are on.
+//! Unsetting sends an empty value with `Expires=Thu, 01 Jan 1970 00:00:00 GMT`, no `Max-Age`,
+//! and the same path, domain, `Secure` and `SameSite`.
+//!
+//! ```
+//! # actix_web::rt::System::new().block_on(async {
+//! use actix_web::HttpResponse;
+//! use actix_jwt_ext::{JwtConfig, JwtCookiesExt, JwtManager};
+//!
+//! let jwt = JwtManager::new(JwtConfig::builder().secret_key("s3cr3t").build()?)?;
+//! let access = jwt.create_access_token("alice").await?;
+//! let refresh = jwt.create_refresh_token("alice").await?;
+//! let cookies = jwt.set_access_cookies(&access).await?.and(jwt.set_refresh_cookies(&refresh).await?);
+//! let resp = HttpResponse::Ok().jwt_cookies(cookies).finish();
+//! let set: Vec<String> = resp.cookies().map(|c| c.to_string()).collect();
+//! assert_eq!(set.len(), 4);
+//! assert!(set[0].starts_with("access_token_cookie=ey") && set[0].ends_with("; HttpOnly; Path=/"));
+//! assert!(set[1].starts_with("csrf_access_token=") && set[1].ends_with("; Path=/"));
+//!
+//! let resp = HttpResponse::Ok().jwt_cookies(jwt.unset_jwt_cookies()).finish();
+//! let first = resp.cookies().next().unwrap().to_string();
+//! assert_eq!(first, "access_token_cookie=; HttpOnly; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+
+use std::time::Duration;
+
+use actix_web::cookie::time::OffsetDateTime;
+use actix_web::cookie::{Cookie, CookieBuilder};
+use actix_web::{HttpResponse, HttpResponseBuilder};
+
+use crate::config::JwtConfig;
+use crate::error::JwtError;
+use crate::manager::JwtManager;
+
+/// `Max-Age` of non-session cookies (`JWT_SESSION_COOKIE=False`): about a year, as
+/// flask-jwt-extended hard-codes it.
+pub const NON_SESSION_MAX_AGE: Duration = Duration::from_secs(31_540_000);
+
+/// The `max_age=` and `domain=` arguments of the cookie helpers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[must_use]
+pub struct CookieOptions {
+    max_age: Option<Duration>,
+    domain: Option<String>,
+}
+
+impl CookieOptions {
+    /// No overrides.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `max_age=`: a zero duration counts as not given, as in flask-jwt-extended.
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        self.max_age = (!max_age.is_zero()).then_some(max_age);
+        self
+    }
+
+    /// `domain=`: overrides `JWT_COOKIE_DOMAIN`.
+    pub fn domain(mut self, domain: impl Into<String>) -> Self {
+        self.domain = Some(domain.into()).filter(|d| !d.is_empty());
+        self
+    }
+}
+
+/// Cookies to add to a response. They act only once added: with
+/// [`JwtCookiesExt::jwt_cookies`] on a response builder, or [`JwtCookies::add_to`].
+#[derive(Clone, Debug, Default)]
+#[must_use = "cookies only take effect when added to a response"]
+pub struct JwtCookies(Vec<Cookie<'static>>);
+
+impl JwtCookies {
+    /// These cookies followed by `other`'s.
+    pub fn and(mut self, other: JwtCookies) -> Self {
+        self.0.extend(other.0);
+        self
+    }
+
+    /// The cookies, in the order they will be set.
+    pub fn iter(&self) -> impl Iterator<Item = &Cookie<'static>> {
+        self.0.iter()
+    }
+
+    /// The cookies.
+    pub fn into_vec(self) -> Vec<Cookie<'static>> {
+        self.0
+    }
+
+    /// Adds the cookies to a finished response.
+    pub fn add_to(self, response: &mut HttpResponse) -> Result<(), actix_web::http::Error> {
+        for cookie in self.0 {
+            response.add_cookie(&cookie)?;
+        }
+        Ok(())
+    }
+}
+
+/// Adds [`JwtCookies`] to an [`HttpResponseBuilder`].
+pub trait JwtCookiesExt {
+    /// Appends a `Set-Cookie` header per cookie.
+    fn jwt_cookies(&mut self, cookies: JwtCookies) -> &mut Self;
+}
+
+impl JwtCookiesExt for HttpResponseBuilder {
+    fn jwt_cookies(&mut self, cookies: JwtCookies) -> &mut Self {
+        for cookie in cookies.0 {
+            self.cookie(cookie);
+        }
+        self
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Access,
+    Refresh,
+}
+
+struct Names<'a> {
+    jwt: &'a str,
+    jwt_path: &'a str,
+    csrf: &'a str,
+    csrf_path: &'a str,
+}
+
+impl Kind {
+    fn names(self, c: &JwtConfig) -> Names<'_> {
+        match self {
+            Kind::Access => Names {
+                jwt: &c.access_cookie_name,
+                jwt_path: &c.access_cookie_path,
+                csrf: &c.access_csrf_cookie_name,
+                csrf_path: &c.access_csrf_cookie_path,
+            },
+            Kind::Refresh => Names {
+                jwt: &c.refresh_cookie_name,
+                jwt_path: &c.refresh_cookie_path,
+                csrf: &c.refresh_csrf_cookie_name,
+                csrf_path: &c.refresh_csrf_cookie_path,
+            },
+        }
+    }
+}
+
+fn base(
+    config: &JwtConfig,
+    name: &str,
+    value: String,
+    path: &str,
+    http_only: bool,
+    domain: Option<&str>,
+) -> CookieBuilder<'static> {
+    let mut cookie = Cookie::build(name.to_owned(), value)
+        .path(path.to_owned())
+        .http_only(http_only)
+        .secure(config.cookie_secure);
+    if let Some(same_site) = config.cookie_samesite {
+        cookie = cookie.same_site(same_site);
+    }
+    if let Some(domain) = domain.or(config.cookie_domain.as_deref()) {
+        cookie = cookie.domain(domain.trim_start_matches('.').to_owned());
+    }
+    cookie
+}
+
+fn with_lifetime(cookie: CookieBuilder<'static>, max_age: Option<Duration>) -> Cookie<'static> {
+    match max_age {
+        Some(age) => {
+            let secs = i64::try_from(age.as_secs()).unwrap_or(i64::MAX / 2);
+            let age = actix_web::cookie::time::Duration::seconds(secs);
+            cookie
+                .max_age(age)
+                .expires(OffsetDateTime::now_utc().saturating_add(age))
+                .finish()
+        }
+        None => cookie.finish(),
+    }
+}
+
+fn expired(cookie: CookieBuilder<'static>) -> Cookie<'static> {
+    cookie.expires(OffsetDateTime::UNIX_EPOCH).finish()
+}
+
+impl JwtManager {
+    async fn set_cookies(
+        &self,
+        kind: Kind,
+        token: &str,
+        options: &CookieOptions,
+    ) -> Result<JwtCookies, JwtError> {
+        let c = self.config();
+        let names = kind.names(c);
+        let max_age = options
+            .max_age
+            .or((!c.session_cookie).then_some(NON_SESSION_MAX_AGE));
+        let domain = options.domain.as_deref();
+        let mut cookies = vec![with_lifetime(
+            base(c, names.jwt, token.to_owned(), names.jwt_path, true, domain),
+            max_age,
+        )];
+        if c.cookie_csrf_protect && c.csrf_in_cookies {
+            let csrf = self.get_csrf_token(token).await?;
+            cookies.push(with_lifetime(
+                base(c, names.csrf, csrf, names.csrf_path, false, domain),
+                max_age,
+            ));
+        }
+        Ok(JwtCookies(cookies))
+    }
+
+    fn unset_cookies(&self, kind: Kind, options: &CookieOptions) -> JwtCookies {
+        let c = self.config();
+        let names = kind.names(c);
+        let domain = options.domain.as_deref();
+        let mut cookies = vec![expired(base(
+            c,
+            names.jwt,
+            String::new(),
+            names.jwt_path,
+            true,
+            domain,
+        ))];
+        if c.cookie_csrf_protect && c.csrf_in_cookies {
+            cookies.push(expired(base(
+                c,
+                names.csrf,
+                String::new(),
+                names.csrf_path,
+                false,
+                domain,
+            )));
+        }
+        JwtCookies(cookies)
+    }
+
+    /// `set_access_cookies(response, token)`: the access JWT cookie and its CSRF cookie.
+    /// Verifies the token fully (its `csrf` claim is read), as flask-jwt-extended does.
+    pub async fn set_access_cookies(&self, token: &str) -> Result<JwtCookies, JwtError> {
+        self.set_cookies(Kind::Access, token, &CookieOptions::default())
+            .await
+    }
+
+    /// `set_access_cookies(response, token, max_age=, domain=)`.
+    pub async fn set_access_cookies_with(
+        &self,
+        token: &str,
+        options: &CookieOptions,
+    ) -> Result<JwtCookies, JwtError> {
+        self.set_cookies(Kind::Access, token, options).await
+    }
+
+    /// `set_refresh_cookies(response, token)`.
+    pub async fn set_refresh_cookies(&self, token: &str) -> Result<JwtCookies, JwtError> {
+        self.set_cookies(Kind::Refresh, token, &CookieOptions::default())
+            .await
+    }
+
+    /// `set_refresh_cookies(response, token, max_age=, domain=)`.
+    pub async fn set_refresh_cookies_with(
+        &self,
+        token: &str,
+        options: &CookieOptions,
+    ) -> Result<JwtCookies, JwtError> {
+        self.set_cookies(Kind::Refresh, token, options).await
+    }
+
+    /// `unset_access_cookies(response)`.
+    pub fn unset_access_cookies(&self) -> JwtCookies {
+        self.unset_cookies(Kind::Access, &CookieOptions::default())
+    }
+
+    /// `unset_refresh_cookies(response)`.
+    pub fn unset_refresh_cookies(&self) -> JwtCookies {
+        self.unset_cookies(Kind::Refresh, &CookieOptions::default())
+    }
+
+    /// `unset_jwt_cookies(response)`: access, then refresh.
+    pub fn unset_jwt_cookies(&self) -> JwtCookies {
+        self.unset_jwt_cookies_with(&CookieOptions::default())
+    }
+
+    /// `unset_*_cookies(response, domain=)` for both kinds (only the domain option applies).
+    pub fn unset_jwt_cookies_with(&self, options: &CookieOptions) -> JwtCookies {
+        self.unset_cookies(Kind::Access, options)
+            .and(self.unset_cookies(Kind::Refresh, options))
+    }
+
+    /// `unset_access_cookies(response, domain=)`.
+    pub fn unset_access_cookies_with(&self, options: &CookieOptions) -> JwtCookies {
+        self.unset_cookies(Kind::Access, options)
+    }
+
+    /// `unset_refresh_cookies(response, domain=)`.
+    pub fn unset_refresh_cookies_with(&self, options: &CookieOptions) -> JwtCookies {
+        self.unset_cookies(Kind::Refresh, options)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::cookie::SameSite;
+
+    use super::*;
+
+    fn block<F: std::future::Future>(f: F) -> F::Output {
+        actix_web::rt::System::new().block_on(f)
+    }
+
+    fn manager(f: impl FnOnce(crate::JwtConfigBuilder) -> crate::JwtConfigBuilder) -> JwtManager {
+        JwtManager::new(
+            f(JwtConfig::builder().secret_key("s3cr3t"))
+                .build()
+                .unwrap(),
+        )
+        .unwrap()
+    }
+
+    fn strings(cookies: &JwtCookies) -> Vec<String> {
+        cookies.iter().map(|c| c.to_string()).collect()
+    }
+
+    #[test]
+    fn custom_attributes_as_section_6_2() {
+        let jwt = manager(|b| {
+            b.cookie_secure(true)
+                .cookie_samesite(Some(SameSite::Strict))
+                .cookie_domain(".example.com")
+                .session_cookie(false)
+                .access_cookie_path("/api/")
+                .refresh_cookie_path("/token/refresh")
+        });
+        let token = block(jwt.create_access_token("a")).unwrap();
+        let set = strings(&block(jwt.set_access_cookies(&token)).unwrap());
+        assert!(set[0].contains("; HttpOnly; SameSite=Strict; Secure; Path=/api/; Domain=example.com; Max-Age=31540000; Expires="), "{}", set[0]);
+        assert!(
+            set[1].contains(
+                "; SameSite=Strict; Secure; Path=/; Domain=example.com; Max-Age=31540000; Expires="
+            ),
+            "{}",
+            set[1]
+        );
+        assert!(!set[1].contains("HttpOnly"));
+        let unset = strings(&jwt.unset_jwt_cookies());
+        assert_eq!(unset.len(), 4);
+        assert_eq!(
+            unset[2],
+            "refresh_token_cookie=; HttpOnly; SameSite=Strict; Secure; Path=/token/refresh; Domain=example.com; Expires=Thu, 01 Jan 1970 00:00:00 GMT"
+        );
+    }
+
+    #[test]
+    fn overrides_and_csrf_switches() {
+        let jwt = manager(|b| b);
+        let token = block(jwt.create_refresh_token("a")).unwrap();
+        let opts = CookieOptions::new()
+            .max_age(Duration::from_secs(3600))
+            .domain("override.com");
+        let set = strings(&block(jwt.set_refresh_cookies_with(&token, &opts)).unwrap());
+        assert!(
+            set[0].contains("Domain=override.com; Max-Age=3600; Expires="),
+            "{}",
+            set[0]
+        );
+        let zero = CookieOptions::new().max_age(Duration::ZERO);
+        let set = strings(&block(jwt.set_refresh_cookies_with(&token, &zero)).unwrap());
+        assert!(
+            set[0].ends_with("; HttpOnly; Path=/"),
+            "max_age=0 means a session cookie: {}",
+            set[0]
+        );
+
+        let samesite_none = manager(|b| b.cookie_samesite(Some(SameSite::None)));
+        let set = strings(
+            &block(
+                samesite_none
+                    .set_access_cookies(&block(samesite_none.create_access_token("a")).unwrap()),
+            )
+            .unwrap(),
+        );
+        assert!(
+            set[0].ends_with("; HttpOnly; SameSite=None; Path=/"),
+            "no implicit Secure: {}",
+            set[0]
+        );
+
+        for off in [
+            manager(|b| b.csrf_in_cookies(false)),
+            manager(|b| b.cookie_csrf_protect(false)),
+        ] {
+            let token = block(off.create_access_token("a")).unwrap();
+            assert_eq!(
+                block(off.set_access_cookies(&token))
+                    .unwrap()
+                    .iter()
+                    .count(),
+                1
+            );
+            assert_eq!(off.unset_jwt_cookies().iter().count(), 2);
+        }
+    }
+
+    #[test]
+    fn setting_cookies_verifies_the_token() {
+        let jwt = manager(|b| b);
+        assert!(block(jwt.set_access_cookies("not.a.token")).is_err());
+    }
+}
