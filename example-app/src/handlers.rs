@@ -2,6 +2,7 @@
 
 use actix_jwt_ext::{
     jwt_required, Claims, CurrentUser, Jwt, JwtError, JwtIdentity, JwtManager, Optional,
+    TokenLocation,
 };
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -11,7 +12,10 @@ use crate::users::{self, User};
 
 /// Registers every route on `cfg`.
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/login", web::post().to(login))
+    cfg.route("/", web::get().to(demo_page))
+        .route("/login", web::post().to(login))
+        .route("/login/cookies", web::post().to(login_cookies))
+        .route("/logout/cookies", web::post().to(logout_cookies))
         .service(
             web::resource("/refresh")
                 .wrap(jwt_required().refresh())
@@ -119,16 +123,66 @@ async fn login(
     ))
 }
 
-/// `POST /refresh`: a new, non-fresh access token.
-async fn refresh(
-    identity: JwtIdentity,
+/// `POST /login/cookies`: the access, refresh and CSRF cookies.
+async fn login_cookies(
+    req: HttpRequest,
+    body: web::Bytes,
     jwt: web::Data<JwtManager>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let access_token = jwt.access_token(&identity.0).fresh(false).encode().await?;
-    Ok(reply(
-        StatusCode::OK,
-        json!({ "access_token": access_token }),
-    ))
+    let Some((username, password)) = credentials(json_body(&req, &body)) else {
+        return Ok(message(
+            StatusCode::BAD_REQUEST,
+            "Missing username or password",
+        ));
+    };
+    let Some(user) = users::authenticate(&username, &password) else {
+        return Ok(message(
+            StatusCode::UNAUTHORIZED,
+            "Bad username or password",
+        ));
+    };
+    let access_token = jwt
+        .access_token(&user.username)
+        .fresh(true)
+        .encode()
+        .await?;
+    let refresh_token = jwt.refresh_token(&user.username).encode().await?;
+    let cookies = jwt
+        .set_access_cookies(&access_token)
+        .await?
+        .and(jwt.set_refresh_cookies(&refresh_token).await?);
+    log::info!("login (cookies): {}", user.username);
+    let mut resp = message(StatusCode::OK, "login successful");
+    cookies.add_to(&mut resp)?;
+    Ok(resp)
+}
+
+/// `POST /logout/cookies`: unsets every JWT cookie.
+async fn logout_cookies(jwt: web::Data<JwtManager>) -> Result<HttpResponse, actix_web::Error> {
+    let mut resp = message(StatusCode::OK, "logout successful");
+    jwt.unset_jwt_cookies().add_to(&mut resp)?;
+    Ok(resp)
+}
+
+/// `GET /`: the demo page (login form, CSRF header, refresh, logout).
+async fn demo_page() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(include_str!("demo.html"))
+}
+
+/// `POST /refresh`: a new, non-fresh access token (also as a cookie when the refresh token
+/// came from a cookie).
+async fn refresh(token: Jwt, jwt: web::Data<JwtManager>) -> Result<HttpResponse, actix_web::Error> {
+    let identity = token.identity().cloned().unwrap_or(Value::Null);
+    let access_token = jwt.access_token(identity).fresh(false).encode().await?;
+    let mut resp = reply(StatusCode::OK, json!({ "access_token": access_token }));
+    if token.location() == TokenLocation::Cookies {
+        jwt.set_access_cookies(&access_token)
+            .await?
+            .add_to(&mut resp)?;
+    }
+    Ok(resp)
 }
 
 /// `GET|POST /protected` and `GET /fresh`.

@@ -29,6 +29,7 @@ from flask_jwt_extended import (
     get_jwt_header,
     get_jwt_identity,
     jwt_required,
+    get_jwt_request_location,
     set_access_cookies,
     set_refresh_cookies,
     unset_jwt_cookies,
@@ -154,7 +155,10 @@ def create_app(settings: Optional[Mapping[str, str]] = None) -> Flask:
     @jwt_required(refresh=True)
     def refresh():
         access_token = create_access_token(identity=get_jwt_identity(), fresh=False)
-        return jsonify(access_token=access_token)
+        response = jsonify(access_token=access_token)
+        if get_jwt_request_location() == "cookies":
+            set_access_cookies(response, access_token)
+        return response
 
     @app.route("/protected", methods=["GET", "POST"])
     @jwt_required()
