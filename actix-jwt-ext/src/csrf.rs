@@ -18,6 +18,70 @@
 //!
 //! Tokens from headers, the query string or JSON are never CSRF-checked: a cross-site page
 //! cannot make a browser send them.
+//!
+//! ## Deployment caveats
+//!
+//! - **SameSite.** `JWT_COOKIE_SAMESITE=Lax` or `Strict` keeps browsers from sending the JWT
+//!   cookie on cross-site requests at all, a second fence behind the double submit.
+//!   `SameSite=None` needs `JWT_COOKIE_SECURE=true`, or browsers drop the cookie.
+//! - **Subdomains.** A sibling subdomain (`evil.example.com`) can *set* cookies for
+//!   `example.com` and so plant a CSRF cookie of its choice; it still cannot forge a token
+//!   whose `csrf` claim matches, but keep `JWT_COOKIE_DOMAIN` unset unless several subdomains
+//!   must share the login, and prefer `__Host-` cookie names (checked at startup: `Secure`,
+//!   `Path=/`, no `Domain`).
+//! - **Proxies and HTTPS.** Behind a TLS-terminating proxy the app sees plain HTTP: still set
+//!   `JWT_COOKIE_SECURE=true`, since the browser talks HTTPS. Proxies must forward the
+//!   `X-CSRF-TOKEN` header (or the configured name) unchanged.
+//! - **Safe methods stay safe.** `GET`, `HEAD` and `OPTIONS` are not checked by default:
+//!   never change state in them, or add them to `JWT_CSRF_METHODS`.
+//! - **Implicit refresh** rotates the CSRF value; scripts must read the cookie before each
+//!   unsafe request, not once at page load.
+//!
+//! ## Accept and reject
+//!
+//! ```
+//! # actix_web::rt::System::new().block_on(async {
+//! use actix_web::{test, web, App, HttpResponse};
+//! use actix_jwt_ext::{jwt_required, JwtConfig, JwtManager, TokenLocation};
+//!
+//! let config = JwtConfig::builder()
+//!     .secret_key("s3cr3t")
+//!     .token_location([TokenLocation::Cookies])
+//!     .build()?;
+//! let jwt = JwtManager::new(config)?;
+//! let app = test::init_service(
+//!     App::new()
+//!         .configure(jwt.init_app())
+//!         .service(web::resource("/transfer").wrap(jwt_required()).to(HttpResponse::Ok)),
+//! )
+//! .await;
+//! let token = jwt.create_access_token("alice").await?;
+//! let csrf = jwt.get_csrf_token(&token).await?;
+//! let cookie = format!("access_token_cookie={token}");
+//!
+//! // A cross-site form: the browser sends the cookie, but nobody sends the header.
+//! let forged = test::TestRequest::post().uri("/transfer").insert_header(("Cookie", cookie.as_str()));
+//! let resp = test::call_service(&app, forged.to_request()).await;
+//! assert_eq!(resp.status(), 401);
+//! assert_eq!(test::read_body(resp).await, "{\"msg\":\"Missing CSRF token\"}\n");
+//!
+//! // A guessed value.
+//! let guessed = test::TestRequest::post()
+//!     .uri("/transfer")
+//!     .insert_header(("Cookie", cookie.as_str()))
+//!     .insert_header(("X-CSRF-TOKEN", "00000000-0000-4000-8000-000000000000"));
+//! let resp = test::call_service(&app, guessed.to_request()).await;
+//! assert_eq!(test::read_body(resp).await, "{\"msg\":\"CSRF double submit tokens do not match\"}\n");
+//!
+//! // The page's own script, echoing the readable CSRF cookie.
+//! let genuine = test::TestRequest::post()
+//!     .uri("/transfer")
+//!     .insert_header(("Cookie", cookie.as_str()))
+//!     .insert_header(("X-CSRF-TOKEN", csrf.as_str()));
+//! assert_eq!(test::call_service(&app, genuine.to_request()).await.status(), 200);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
 
 use subtle::ConstantTimeEq as _;
 
