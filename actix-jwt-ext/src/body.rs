@@ -40,3 +40,42 @@ pub(crate) fn declared_length(headers: &HeaderMap) -> Option<u64> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
 }
+
+/// Hands the bytes read (or a failure) to the replaying payload.
+type Feed = Box<dyn FnOnce(Option<Bytes>)>;
+
+/// The body taken from an extractor's payload, handed on to the handler's own extractors
+/// through a new payload that receives the same bytes once they are read.
+pub(crate) struct Tee {
+    original: Payload,
+    feed: Feed,
+    declared: Option<u64>,
+}
+
+impl Tee {
+    /// Takes `payload`, leaving in its place one that replays what [`Tee::read`] reads.
+    pub(crate) fn take(headers: &HeaderMap, payload: &mut Payload) -> Self {
+        let original = payload.take();
+        let (mut sender, replay) = actix_http::h1::Payload::create(false);
+        *payload = Payload::from(replay);
+        let feed: Feed = Box::new(move |bytes| match bytes {
+            Some(bytes) => {
+                sender.feed_data(bytes);
+                sender.feed_eof();
+            }
+            None => sender.set_error(actix_web::error::PayloadError::Overflow),
+        });
+        Self {
+            original,
+            feed,
+            declared: declared_length(headers),
+        }
+    }
+
+    /// Reads the body (bounded) and feeds it to the replaying payload.
+    pub(crate) async fn read(self, limit: usize) -> Result<Bytes, JwtError> {
+        let result = read(self.declared, self.original, limit).await;
+        (self.feed)(result.as_ref().ok().cloned());
+        result
+    }
+}

@@ -54,7 +54,8 @@ use std::rc::Rc;
 
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
-use futures_util::future::LocalBoxFuture;
+use futures_util::future::{ready, LocalBoxFuture, Shared};
+use futures_util::FutureExt as _;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -63,60 +64,79 @@ use crate::error::JwtError;
 use crate::manager::JwtManager;
 use crate::verify::{verify_request, JwtState, LoadedUser, VerifiedJwt, VerifyOptions};
 
-/// Finds (or runs) the verification for this request. `Ok(None)`: optional and anonymous.
-async fn resolve(
-    req: HttpRequest,
-    payload: Option<Payload>,
-    optional: bool,
-) -> Result<Option<Rc<VerifiedJwt>>, JwtError> {
-    let existing = req.extensions().get::<JwtState>().cloned();
-    let state = match existing {
-        Some(state) => state,
-        None => {
-            let manager = req
-                .app_data::<JwtManager>()
-                .ok_or(JwtError::NotConfigured)?;
-            let mut options = req.app_data::<VerifyOptions>().cloned().unwrap_or_default();
-            options.optional |= optional;
-            let body = match payload {
-                Some(payload) => Some(
-                    crate::body::read(
-                        crate::body::declared_length(req.headers()),
-                        payload,
-                        manager.body_limit(),
-                    )
-                    .await?,
-                ),
-                None => None,
-            };
-            verify_request(manager, &req, body.as_deref(), &options).await?
-        }
-    };
-    match state {
-        JwtState::Verified(jwt) => Ok(Some(jwt)),
-        JwtState::Anonymous(_) if optional => Ok(None),
-        JwtState::Anonymous(missing) => Err(JwtError::NoAuthorization(missing.to_string())),
-    }
+/// The verification of a request, shared by all the extractors of one handler: Actix creates
+/// every extractor's future before polling any, so the first one starts the verification and
+/// the others wait for the same result (loaders run once, the body is read once).
+type SharedVerification = Shared<LocalBoxFuture<'static, Rc<Result<JwtState, JwtError>>>>;
+
+#[derive(Clone)]
+struct PendingVerification(SharedVerification);
+
+fn done(result: Result<JwtState, JwtError>) -> SharedVerification {
+    ready(Rc::new(result)).boxed_local().shared()
 }
 
-/// Takes the body only when no verification ran yet and the search may need it.
-fn take_payload_if_needed(req: &HttpRequest, payload: &mut Payload) -> Option<Payload> {
-    if req.extensions().contains::<JwtState>() {
-        return None;
+/// What an extractor waits for: the request's verification, running or finished.
+fn verification(req: &HttpRequest, payload: &mut Payload) -> SharedVerification {
+    if let Some(state) = req.extensions().get::<JwtState>() {
+        return done(Ok(state.clone()));
     }
-    let manager = req.app_data::<JwtManager>()?;
+    if let Some(PendingVerification(pending)) = req.extensions().get::<PendingVerification>() {
+        return pending.clone();
+    }
+    let Some(manager) = req.app_data::<JwtManager>().cloned() else {
+        return done(Err(JwtError::NotConfigured));
+    };
+    // Extractors verify with the route's VerifyOptions, always allowing "no token": each
+    // extractor then decides whether that is an error.
     let options = req
         .app_data::<VerifyOptions>()
-        .unwrap_or(&VerifyOptions::DEFAULT);
-    crate::locations::needs_body(req, manager.config(), options.locations_for(manager))
-        .then(|| payload.take())
+        .cloned()
+        .unwrap_or_default()
+        .optional(true);
+    let body = crate::locations::needs_body(req, manager.config(), options.locations_for(&manager))
+        .then(|| crate::body::Tee::take(req.headers(), payload));
+    let request = req.clone();
+    let shared = async move {
+        let body = match body {
+            Some(tee) => match tee.read(manager.body_limit()).await {
+                Ok(bytes) => Some(bytes),
+                Err(e) => return Rc::new(Err(e)),
+            },
+            None => None,
+        };
+        Rc::new(verify_request(&manager, &request, body.as_deref(), &options).await)
+    }
+    .boxed_local()
+    .shared();
+    req.extensions_mut()
+        .insert(PendingVerification(shared.clone()));
+    shared
 }
 
-fn render(req: &HttpRequest, error: JwtError) -> actix_web::Error {
-    match req.app_data::<JwtManager>() {
-        Some(manager) => manager.into_actix_error(error),
-        None => error.into(),
+/// Waits for the verification; `Ok(None)` for a request without a token when `optional`.
+async fn resolve(
+    req: &HttpRequest,
+    verification: SharedVerification,
+    optional: bool,
+) -> Result<Option<Rc<VerifiedJwt>>, actix_web::Error> {
+    match &*verification.await {
+        Ok(JwtState::Verified(jwt)) => Ok(Some(Rc::clone(jwt))),
+        Ok(JwtState::Anonymous(_)) if optional => Ok(None),
+        Ok(JwtState::Anonymous(missing)) => {
+            Err(render(req, &JwtError::NoAuthorization(missing.to_string())))
+        }
+        Err(e) => Err(render(req, e)),
     }
+}
+
+/// The error as the manager answers it (loaders, `JWT_ERROR_MESSAGE_KEY`).
+fn render(req: &HttpRequest, error: &JwtError) -> actix_web::Error {
+    let response = match req.app_data::<JwtManager>() {
+        Some(manager) => manager.error_response(error),
+        None => actix_web::ResponseError::error_response(error),
+    };
+    actix_web::error::InternalError::from_response(error.to_string(), response).into()
 }
 
 /// Extractors built from a verified token; [`Optional`] wraps any of them.
@@ -136,14 +156,11 @@ macro_rules! jwt_extractor {
 
             fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
                 let req = req.clone();
-                let body = take_payload_if_needed(&req, payload);
+                let verification = verification(&req, payload);
                 Box::pin(async move {
-                    let result = match resolve(req.clone(), body, false).await {
-                        Ok(Some(jwt)) => <Self as FromJwt>::from_jwt(req.clone(), jwt).await,
-                        Ok(None) => Err(JwtError::NoAuthorization("Missing JWT".into())),
-                        Err(e) => Err(e),
-                    };
-                    result.map_err(|e| render(&req, e))
+                    let missing = || render(&req, &JwtError::NoAuthorization("Missing JWT".into()));
+                    let jwt = resolve(&req, verification, false).await?.ok_or_else(missing)?;
+                    <Self as FromJwt>::from_jwt(req.clone(), jwt).await.map_err(|e| render(&req, &e))
                 })
             }
         }
@@ -343,16 +360,15 @@ impl<E: FromJwt> FromRequest for Optional<E> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let req = req.clone();
-        let body = take_payload_if_needed(&req, payload);
+        let verification = verification(&req, payload);
         Box::pin(async move {
-            let result = match resolve(req.clone(), body, true).await {
-                Ok(Some(jwt)) => E::from_jwt(req.clone(), jwt)
+            match resolve(&req, verification, true).await? {
+                Some(jwt) => E::from_jwt(req.clone(), jwt)
                     .await
-                    .map(|e| Optional(Some(e))),
-                Ok(None) => Ok(Optional(None)),
-                Err(e) => Err(e),
-            };
-            result.map_err(|e| render(&req, e))
+                    .map(|e| Optional(Some(e)))
+                    .map_err(|e| render(&req, &e)),
+                None => Ok(Optional(None)),
+            }
         })
     }
 }

@@ -195,8 +195,8 @@ impl JwtManager {
         options: DecodeOptions<'_>,
     ) -> Result<DecodedToken, JwtError> {
         let raw = RawToken::parse(token)?;
-        let claims = raw.claims()?;
         crate::tokens::check_header_params(&raw.header)?;
+        let claims = raw.claims()?;
         let inner = &self.inner;
         let cfg = &inner.config;
         let rules = ClaimRules {
@@ -291,11 +291,9 @@ impl JwtManager {
         match loader(Arc::clone(token)).await? {
             Some(user) => Ok(Some(user)),
             None => {
-                let identity = match token.identity() {
-                    Some(Value::String(s)) => s.clone(),
-                    Some(other) => other.to_string(),
-                    None => "None".to_owned(),
-                };
+                let identity = token
+                    .identity()
+                    .map_or_else(|| "None".to_owned(), crate::tokens::python_str);
                 Err(JwtError::UserLookup {
                     message: format!("Error loading the user {identity}"),
                     token: Box::new(DecodedToken::clone(token)),

@@ -17,18 +17,6 @@ pub(super) fn is_json(headers: &HeaderMap) -> bool {
     })
 }
 
-/// Python truthiness of a JSON value.
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
-    }
-}
-
 pub(super) fn lookup<'a>(
     parts: RequestParts<'a>,
     config: &'a JwtConfig,
@@ -54,7 +42,7 @@ pub(super) fn lookup<'a>(
             token: Cow::Owned(token),
             csrf: None,
         }),
-        Some(v) if truthy(&v) => Err(JwtError::invalid(
+        Some(v) if crate::tokens::truthy(&v) => Err(JwtError::invalid(
             "Invalid token type. Token must be a <class 'bytes'>",
         )),
         _ => Ok(missing()),

@@ -66,11 +66,13 @@ pub(crate) fn validate_claims(
         }
     }
     if let Some(audiences) = rules.audience {
+        // PyJWT: an absent or falsy `aud` (null, "", [], {}, 0, false) is a missing claim.
         let token_aud: Vec<&Value> = match claims.get("aud") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::String(s)) if s.is_empty() => Vec::new(),
-            Some(Value::Array(items)) => items.iter().collect(),
-            Some(other) => vec![other],
+            Some(v) if crate::tokens::truthy(v) => match v {
+                Value::Array(items) => items.iter().collect(),
+                other => vec![other],
+            },
+            _ => Vec::new(),
         };
         if token_aud.is_empty() {
             return Err(JwtError::invalid("Token is missing the \"aud\" claim"));
