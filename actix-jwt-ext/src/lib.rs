@@ -105,6 +105,7 @@ mod guard;
 mod locations;
 mod manager;
 mod refresh;
+pub mod rotation;
 pub mod tokens;
 mod verify;
 
@@ -120,6 +121,7 @@ pub use crate::extract::{
 pub use crate::guard::{jwt_required, JwtRequired, JwtRequiredMiddleware};
 pub use crate::manager::{JwtManager, JwtManagerBuilder, DEFAULT_BODY_LIMIT};
 pub use crate::refresh::{ImplicitRefresh, ImplicitRefreshMiddleware};
+pub use crate::rotation::{TokenPair, FAMILY_CLAIM};
 pub use crate::tokens::{get_unverified_jwt_headers, DecodedToken, Fresh, TokenBuilder, TokenType};
 pub use crate::verify::{
     verify_jwt_in_request, verify_jwt_in_request_with_body, VerifiedJwt, VerifyOptions,

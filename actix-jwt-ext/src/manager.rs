@@ -54,6 +54,7 @@ struct Inner {
     identity_claim: Arc<str>,
     blocklist: Option<Arc<dyn TokenBlocklist>>,
     body_limit: usize,
+    refresh_rotation: bool,
 }
 
 impl std::fmt::Debug for dyn TokenBlocklist {
@@ -79,6 +80,7 @@ impl JwtManager {
             loaders: Loaders::default(),
             blocklist: None,
             body_limit: DEFAULT_BODY_LIMIT,
+            refresh_rotation: false,
         }
     }
 
@@ -106,6 +108,11 @@ impl JwtManager {
 
     pub(crate) fn body_limit(&self) -> usize {
         self.inner.body_limit
+    }
+
+    /// `true` when refresh-token rotation is on (see [`crate::rotation`]).
+    pub fn refresh_rotation(&self) -> bool {
+        self.inner.refresh_rotation
     }
 
     /// The registered revocation store, if any.
@@ -343,6 +350,7 @@ pub struct JwtManagerBuilder {
     loaders: Loaders,
     blocklist: Option<Arc<dyn TokenBlocklist>>,
     body_limit: usize,
+    refresh_rotation: bool,
 }
 
 impl std::fmt::Debug for JwtManagerBuilder {
@@ -529,25 +537,32 @@ impl JwtManagerBuilder {
         self
     }
 
+    /// Refresh-token rotation with reuse detection (see [`crate::rotation`]); needs a
+    /// [`blocklist`](Self::blocklist) store. Default off.
+    pub fn refresh_rotation(mut self, on: bool) -> Self {
+        self.refresh_rotation = on;
+        self
+    }
+
     /// Validates the configuration, decodes and checks the keys, and returns the manager.
     pub fn build(self) -> Result<JwtManager, ConfigError> {
         self.config.validate()?;
+        if self.refresh_rotation && self.blocklist.is_none() {
+            return Err(ConfigError::Invalid {
+                setting: "JWT_REFRESH_ROTATION",
+                reason:
+                    "refresh-token rotation needs a revocation store (JwtManagerBuilder::blocklist)"
+                        .into(),
+            });
+        }
         let keys = Keys::from_config(&self.config)?;
         let mut loaders = self.loaders;
         if loaders.token_in_blocklist.is_none() {
             if let Some(store) = self.blocklist.clone() {
                 loaders.token_in_blocklist = Some(Arc::new(move |token: Arc<DecodedToken>| {
                     let store = Arc::clone(&store);
-                    async move {
-                        let Some(jti) = token.jti() else {
-                            return Ok(false);
-                        };
-                        store.is_revoked(jti).await.map_err(|e| {
-                            log::error!("actix-jwt-ext: revocation check failed: {e}");
-                            JwtError::Unavailable(Box::new(e))
-                        })
-                    }
-                    .boxed_local()
+                    async move { crate::rotation::revoked_in(store.as_ref(), &token).await }
+                        .boxed_local()
                 }));
             }
         }
@@ -560,6 +575,7 @@ impl JwtManagerBuilder {
                 loaders,
                 blocklist: self.blocklist,
                 body_limit: self.body_limit,
+                refresh_rotation: self.refresh_rotation,
             }),
         })
     }

@@ -86,12 +86,18 @@ impl InMemoryBlocklist {
         f(&mut guard)
     }
 
-    fn insert(&self, jti: &str, keep_until: Option<SystemTime>) -> Result<(), BlocklistError> {
-        if keep_until.is_some_and(|t| t <= SystemTime::now()) {
-            return Ok(()); // already refused as expired; nothing to remember
-        }
+    /// Inserts `jti`; `Ok(false)` when it was already there.
+    fn insert(&self, jti: &str, keep_until: Option<SystemTime>) -> Result<bool, BlocklistError> {
         let capacity = self.inner.capacity;
         self.write(|m| {
+            if let Some(until) = m.get(jti) {
+                if until.is_none_or(|t| t > SystemTime::now()) {
+                    return Ok(false);
+                }
+            }
+            if keep_until.is_some_and(|t| t <= SystemTime::now()) {
+                return Ok(true); // already refused as expired; nothing to remember
+            }
             if m.len() >= capacity && !m.contains_key(jti) {
                 let now = SystemTime::now();
                 m.retain(|_, until| until.is_none_or(|t| t > now));
@@ -100,14 +106,18 @@ impl InMemoryBlocklist {
                 }
             }
             m.insert(jti.to_owned(), keep_until);
-            Ok(())
+            Ok(true)
         })
     }
 }
 
 impl TokenBlocklist for InMemoryBlocklist {
     fn is_revoked<'a>(&'a self, jti: &'a str) -> LocalBoxFuture<'a, Result<bool, BlocklistError>> {
-        ready(Ok(self.read(|m| m.contains_key(jti)))).boxed_local()
+        let now = SystemTime::now();
+        ready(Ok(self.read(|m| {
+            m.get(jti).is_some_and(|u| u.is_none_or(|t| t > now))
+        })))
+        .boxed_local()
     }
 
     fn revoke<'a>(
@@ -115,7 +125,27 @@ impl TokenBlocklist for InMemoryBlocklist {
         jti: &'a str,
         keep_until: Option<SystemTime>,
     ) -> LocalBoxFuture<'a, Result<(), BlocklistError>> {
-        ready(self.insert(jti, keep_until)).boxed_local()
+        ready(self.insert(jti, keep_until).map(|_| ())).boxed_local()
+    }
+
+    fn revoke_once<'a>(
+        &'a self,
+        id: &'a str,
+        keep_until: Option<SystemTime>,
+    ) -> LocalBoxFuture<'a, Result<bool, BlocklistError>> {
+        ready(self.insert(id, keep_until)).boxed_local()
+    }
+
+    fn any_revoked<'a>(
+        &'a self,
+        ids: &'a [&'a str],
+    ) -> LocalBoxFuture<'a, Result<bool, BlocklistError>> {
+        let now = SystemTime::now();
+        let hit = self.read(|m| {
+            ids.iter()
+                .any(|id| m.get(*id).is_some_and(|u| u.is_none_or(|t| t > now)))
+        });
+        ready(Ok(hit)).boxed_local()
     }
 }
 
@@ -159,5 +189,14 @@ mod tests {
         assert_eq!(store.len(), 1);
         block(store.revoke("old", Some(SystemTime::UNIX_EPOCH))).unwrap();
         assert_eq!(store.len(), 1, "already expired tokens are not stored");
+    }
+
+    #[test]
+    fn revoke_once_reports_the_first_call_only() {
+        let store = InMemoryBlocklist::new();
+        assert!(block(store.revoke_once("r", None)).unwrap());
+        assert!(!block(store.revoke_once("r", None)).unwrap());
+        assert!(block(store.any_revoked(&["x", "r"])).unwrap());
+        assert!(!block(store.any_revoked(&["x", "y"])).unwrap());
     }
 }

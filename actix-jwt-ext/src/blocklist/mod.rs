@@ -32,17 +32,55 @@ pub use self::memory::InMemoryBlocklist;
 
 /// A store of revoked token ids (`jti`). Implement it for your database or cache; async, and
 /// the futures need not be `Send` (Actix runs each worker on one thread).
+///
+/// Ids are `jti`s, plus two kinds of markers used by refresh-token rotation:
+/// `family:<id>` (a revoked token family) and `retired:<jti>` (a refresh token already used).
 pub trait TokenBlocklist: Send + Sync + 'static {
-    /// `true` when `jti` has been revoked.
-    fn is_revoked<'a>(&'a self, jti: &'a str) -> LocalBoxFuture<'a, Result<bool, BlocklistError>>;
+    /// `true` when `id` has been revoked.
+    fn is_revoked<'a>(&'a self, id: &'a str) -> LocalBoxFuture<'a, Result<bool, BlocklistError>>;
 
-    /// Revokes `jti`. `keep_until` is when the token would be refused anyway (`exp` plus the
+    /// Revokes `id`. `keep_until` is when the token would be refused anyway (`exp` plus the
     /// leeway); `None` for tokens that never expire. The store may forget the entry after it.
     fn revoke<'a>(
         &'a self,
-        jti: &'a str,
+        id: &'a str,
         keep_until: Option<SystemTime>,
     ) -> LocalBoxFuture<'a, Result<(), BlocklistError>>;
+
+    /// Revokes `id` unless it already is, atomically: `Ok(true)` when this call revoked it,
+    /// `Ok(false)` when it was revoked before (refresh-token reuse detection relies on
+    /// exactly one of two racing calls getting `true`).
+    fn revoke_once<'a>(
+        &'a self,
+        id: &'a str,
+        keep_until: Option<SystemTime>,
+    ) -> LocalBoxFuture<'a, Result<bool, BlocklistError>>;
+
+    /// `true` when any of `ids` is revoked. Stores behind a network override this to answer in
+    /// one round trip; the default asks [`is_revoked`](Self::is_revoked) for each.
+    fn any_revoked<'a>(
+        &'a self,
+        ids: &'a [&'a str],
+    ) -> LocalBoxFuture<'a, Result<bool, BlocklistError>> {
+        Box::pin(async move {
+            for id in ids {
+                if self.is_revoked(id).await? {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        })
+    }
+}
+
+/// The blocklist id that marks a whole token family revoked.
+pub(crate) fn family_id(family: &str) -> String {
+    format!("family:{family}")
+}
+
+/// The blocklist id that marks a refresh token as used (rotated).
+pub(crate) fn retired_id(jti: &str) -> String {
+    format!("retired:{jti}")
 }
 
 /// Why a blocklist could not answer.

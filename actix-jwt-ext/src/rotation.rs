@@ -1,0 +1,169 @@
+//! Refresh-token rotation with reuse detection.
+//!
+//! With rotation on ([`JwtManagerBuilder::refresh_rotation`](crate::JwtManagerBuilder::refresh_rotation)),
+//! a login creates a token *family* (the `fam` claim, shared by the access and refresh token);
+//! each refresh retires the refresh token presented and returns a new pair in the same family.
+//! A retired refresh token presented again means it leaked (or a client replays it): the whole
+//! family is revoked, so the thief's and the owner's tokens stop working together, and the
+//! answer is the revoked-token error. Retirement is atomic in the store
+//! ([`TokenBlocklist::revoke_once`]): of two refreshes racing with the same token, exactly one
+//! succeeds.
+//!
+//! ```
+//! # actix_web::rt::System::new().block_on(async {
+//! use actix_jwt_ext::{InMemoryBlocklist, JwtConfig, JwtError, JwtManager};
+//!
+//! let jwt = JwtManager::builder(JwtConfig::builder().secret_key("s3cr3t").build()?)
+//!     .blocklist(InMemoryBlocklist::new())
+//!     .refresh_rotation(true)
+//!     .build()?;
+//! let login = jwt.create_token_pair("alice", true).await?;
+//! let first = jwt.decode_token(&login.refresh_token).await?;
+//! let rotated = jwt.rotate_refresh_token(&first).await?;          // a new pair, same family
+//! assert!(matches!(jwt.rotate_refresh_token(&first).await, Err(JwtError::Revoked(_)))); // reuse
+//! let second = jwt.decode_token(&rotated.refresh_token).await?;
+//! assert!(jwt.is_revoked(&second).await?, "the family went down with the reused token");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+
+use std::time::{Duration, SystemTime};
+
+use serde_json::Value;
+
+use crate::blocklist::{family_id, retired_id, TokenBlocklist};
+use crate::error::JwtError;
+use crate::manager::JwtManager;
+use crate::tokens::{DecodedToken, Fresh};
+
+/// The claim that names a token's family.
+pub const FAMILY_CLAIM: &str = "fam";
+
+/// An access token and a refresh token, as a login or a rotation returns them.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[must_use]
+pub struct TokenPair {
+    /// The access token.
+    pub access_token: String,
+    /// The refresh token.
+    pub refresh_token: String,
+}
+
+fn until(seconds_from_epoch: f64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs_f64(seconds_from_epoch.clamp(0.0, 1e11))
+}
+
+impl JwtManager {
+    /// A login's tokens: an access token (with `fresh`) and a refresh token, in a new token
+    /// family when refresh rotation is on.
+    pub async fn create_token_pair(
+        &self,
+        identity: impl serde::Serialize,
+        fresh: impl Into<Fresh>,
+    ) -> Result<TokenPair, JwtError> {
+        let identity =
+            serde_json::to_value(identity).map_err(|e| JwtError::Encode(e.to_string()))?;
+        let family = self
+            .refresh_rotation()
+            .then(|| uuid::Uuid::new_v4().to_string());
+        self.pair(identity, fresh.into(), family).await
+    }
+
+    async fn pair(
+        &self,
+        identity: Value,
+        fresh: Fresh,
+        family: Option<String>,
+    ) -> Result<TokenPair, JwtError> {
+        let mut access = self.access_token(&identity).fresh(fresh);
+        let mut refresh = self.refresh_token(&identity);
+        if let Some(family) = family {
+            access = access.claim(FAMILY_CLAIM, &family);
+            refresh = refresh.claim(FAMILY_CLAIM, &family);
+        }
+        Ok(TokenPair {
+            access_token: access.encode().await?,
+            refresh_token: refresh.encode().await?,
+        })
+    }
+
+    /// Retires the verified refresh token `refresh` and returns a new pair in its family (a
+    /// non-fresh access token and a refresh token). A refresh token retired before revokes its
+    /// family and fails with [`JwtError::Revoked`]. Needs a
+    /// [`blocklist`](crate::JwtManagerBuilder::blocklist) store.
+    pub async fn rotate_refresh_token(
+        &self,
+        refresh: &DecodedToken,
+    ) -> Result<TokenPair, JwtError> {
+        let store = self.blocklist().ok_or_else(|| {
+            log::error!(
+                "actix-jwt-ext: refresh-token rotation needs a TokenBlocklist on the JwtManager"
+            );
+            JwtError::NotConfigured
+        })?;
+        let jti = refresh
+            .jti()
+            .ok_or_else(|| JwtError::invalid("Missing claim: jti"))?;
+        let family = refresh
+            .claim(FAMILY_CLAIM)
+            .and_then(Value::as_str)
+            .unwrap_or(jti)
+            .to_owned();
+        let leeway = self.config().decode_leeway.as_secs_f64() + 1.0;
+        let retired_until = refresh.expires_at().map(|exp| until(exp + leeway));
+        let first_use = store
+            .revoke_once(&retired_id(jti), retired_until)
+            .await
+            .map_err(unavailable)?;
+        if !first_use {
+            let family_until = self
+                .config()
+                .refresh_token_expires
+                .duration()
+                .map(|d| until(crate::tokens::now_f64() + d.as_secs_f64() + leeway));
+            store
+                .revoke(&family_id(&family), family_until)
+                .await
+                .map_err(unavailable)?;
+            log::warn!("actix-jwt-ext: a rotated refresh token was used again; its token family is revoked");
+            return Err(JwtError::Revoked(Box::new(refresh.clone())));
+        }
+        let identity = refresh.identity().cloned().unwrap_or(Value::Null);
+        self.pair(identity, Fresh::No, Some(family)).await
+    }
+
+    /// `true` when the store holds the token's `jti` or its family as revoked.
+    pub async fn is_revoked(&self, token: &DecodedToken) -> Result<bool, JwtError> {
+        match self.blocklist() {
+            Some(store) => revoked_in(store.as_ref(), token).await,
+            None => Ok(false),
+        }
+    }
+}
+
+/// The revocation check of a store: the token's `jti` and its family, in one call.
+pub(crate) async fn revoked_in(
+    store: &dyn TokenBlocklist,
+    token: &DecodedToken,
+) -> Result<bool, JwtError> {
+    let family = token
+        .claim(FAMILY_CLAIM)
+        .and_then(Value::as_str)
+        .map(family_id);
+    let mut ids: Vec<&str> = Vec::with_capacity(2);
+    if let Some(jti) = token.jti() {
+        ids.push(jti);
+    }
+    if let Some(family) = &family {
+        ids.push(family);
+    }
+    if ids.is_empty() {
+        return Ok(false);
+    }
+    store.any_revoked(&ids).await.map_err(unavailable)
+}
+
+fn unavailable(e: crate::blocklist::BlocklistError) -> JwtError {
+    log::error!("actix-jwt-ext: revocation store failed: {e}");
+    JwtError::Unavailable(Box::new(e))
+}
