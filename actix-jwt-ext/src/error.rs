@@ -127,18 +127,41 @@ impl JwtError {
     }
 }
 
-/// `{"<key>": "<message>"}` followed by a newline, as Flask's `jsonify` writes it.
+/// `{"<key>": "<message>"}` as Flask's `jsonify` writes it (see [`jsonify`]).
 pub(crate) fn json_message(status: StatusCode, key: &str, message: &str) -> HttpResponse {
     let mut body = serde_json::Map::with_capacity(1);
     body.insert(
         key.to_owned(),
         serde_json::Value::String(message.to_owned()),
     );
-    let mut text = serde_json::Value::Object(body).to_string();
-    text.push('\n');
     HttpResponse::build(status)
         .content_type("application/json")
-        .body(text)
+        .body(jsonify(&serde_json::Value::Object(body)))
+}
+
+/// JSON text the way Flask's `jsonify` writes it: compact, keys sorted, non-ASCII characters
+/// escaped as `\uXXXX`, and a final newline. Error bodies use it, so that a Flask service and
+/// an Actix service answer byte for byte alike.
+///
+/// ```
+/// let body = actix_jwt_ext::error::jsonify(&serde_json::json!({"msg": "Error loading the user ghöst"}));
+/// assert_eq!(body, "{\"msg\":\"Error loading the user gh\\u00f6st\"}\n");
+/// ```
+pub fn jsonify(value: &serde_json::Value) -> String {
+    let text = value.to_string();
+    let mut out = String::with_capacity(text.len() + 1);
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out.push('\n');
+    out
 }
 
 impl ResponseError for JwtError {
@@ -163,6 +186,14 @@ mod tests {
         assert_eq!(JwtError::WrongTokenType("x".into()).status(), 422);
         assert_eq!(JwtError::ClaimsVerification(Box::default()).status(), 400);
         assert_eq!(JwtError::PayloadTooLarge.status(), 413);
+    }
+
+    #[test]
+    fn jsonify_escapes_like_python() {
+        assert_eq!(
+            jsonify(&serde_json::json!({"b": 1, "a": "😀"})),
+            "{\"a\":\"\\ud83d\\ude00\",\"b\":1}\n"
+        );
     }
 
     #[test]

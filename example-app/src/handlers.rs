@@ -10,62 +10,105 @@ use serde_json::{json, Value};
 
 use crate::users::{self, User};
 
-/// Registers every route on `cfg`.
+/// Registers every route on `cfg`. Like Flask, every route also answers `OPTIONS` (with an
+/// `Allow` header, no checks) and every `GET` route answers `HEAD`.
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(demo_page))
-        .route("/login", web::post().to(login))
-        .route("/login/cookies", web::post().to(login_cookies))
-        .route("/logout/cookies", web::post().to(logout_cookies))
-        .service(
-            web::resource("/refresh")
-                .wrap(jwt_required().refresh())
-                .route(web::post().to(refresh)),
-        )
-        .service(
-            web::resource("/protected")
-                .wrap(jwt_required())
-                .route(web::get().to(protected))
-                .route(web::post().to(protected)),
-        )
-        .service(
-            web::resource("/optional")
-                .wrap(jwt_required().optional())
-                .route(web::get().to(optional)),
-        )
-        .service(
-            web::resource("/fresh")
-                .wrap(jwt_required().fresh())
-                .route(web::get().to(protected)),
-        )
-        .service(
-            web::resource("/me")
-                .wrap(jwt_required())
-                .route(web::get().to(me)),
-        )
-        .service(
-            web::resource("/claims")
-                .wrap(jwt_required())
-                .route(web::get().to(claims)),
-        )
-        .service(
-            web::resource("/admin")
-                .wrap(jwt_required())
-                .route(web::get().to(admin)),
-        )
-        .service(
-            web::resource("/logout")
-                .wrap(jwt_required().no_verify_type())
-                .route(web::delete().to(logout)),
-        );
+    cfg.service(
+        web::resource("/")
+            .route(web::get().to(demo_page))
+            .route(web::head().to(demo_page))
+            .route(options("GET, HEAD, OPTIONS")),
+    )
+    .service(
+        web::resource("/login")
+            .route(web::post().to(login))
+            .route(options("POST, OPTIONS")),
+    )
+    .service(
+        web::resource("/login/cookies")
+            .route(web::post().to(login_cookies))
+            .route(options("POST, OPTIONS")),
+    )
+    .service(
+        web::resource("/logout/cookies")
+            .route(web::post().to(logout_cookies))
+            .route(options("POST, OPTIONS")),
+    )
+    .service(
+        web::resource("/refresh")
+            .wrap(jwt_required().refresh())
+            .route(web::post().to(refresh))
+            .route(options("POST, OPTIONS")),
+    )
+    .service(
+        web::resource("/protected")
+            .wrap(jwt_required())
+            .route(web::get().to(protected))
+            .route(web::head().to(protected))
+            .route(web::post().to(protected))
+            .route(options("GET, HEAD, POST, OPTIONS")),
+    )
+    .service(get_resource(
+        "/optional",
+        jwt_required().optional(),
+        optional,
+    ))
+    .service(get_resource("/fresh", jwt_required().fresh(), protected))
+    .service(get_resource("/me", jwt_required(), me))
+    .service(get_resource("/claims", jwt_required(), claims))
+    .service(get_resource("/admin", jwt_required(), admin))
+    .service(
+        web::resource("/logout")
+            .wrap(jwt_required().no_verify_type())
+            .route(web::delete().to(logout))
+            .route(options("DELETE, OPTIONS")),
+    );
 }
 
-/// A JSON answer the way Flask's `jsonify` writes it: compact, sorted keys, final newline.
+/// A `GET` (and `HEAD`, `OPTIONS`) resource behind `guard`.
+fn get_resource<F, Args>(
+    path: &str,
+    guard: actix_jwt_ext::JwtRequired,
+    handler: F,
+) -> actix_web::Resource<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+>
+where
+    F: actix_web::Handler<Args> + Clone,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(path)
+        .wrap(guard)
+        .route(web::get().to(handler.clone()))
+        .route(web::head().to(handler))
+        .route(options("GET, HEAD, OPTIONS"))
+}
+
+/// Flask's automatic `OPTIONS` answer: 200, empty, with the allowed methods.
+fn options(allow: &'static str) -> actix_web::Route {
+    web::route()
+        .method(actix_web::http::Method::OPTIONS)
+        .to(move || async move {
+            HttpResponse::Ok()
+                .insert_header((header::ALLOW, allow))
+                .content_type("text/html; charset=utf-8")
+                .finish()
+        })
+}
+
+/// A JSON answer the way Flask's `jsonify` writes it: compact, sorted keys, ASCII only, final
+/// newline.
 fn reply(status: StatusCode, body: Value) -> HttpResponse {
-    let mut text = body.to_string();
-    text.push('\n');
     HttpResponse::build(status)
         .content_type("application/json")
-        .body(text)
+        .body(actix_jwt_ext::error::jsonify(&body))
 }
 
 fn message(status: StatusCode, text: &str) -> HttpResponse {

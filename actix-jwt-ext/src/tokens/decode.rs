@@ -45,6 +45,12 @@ impl<'a> RawToken<'a> {
                 )))
             }
         };
+        // PyJWT's `_load`: with `b64: false` (RFC 7797) the payload segment must be empty.
+        if header.get("b64") == Some(&Value::Bool(false)) && !payload.is_empty() {
+            return Err(JwtError::invalid(
+                "Payload segment must be empty when 'b64' is false.",
+            ));
+        }
         let payload =
             b64::decode(payload).ok_or_else(|| JwtError::invalid("Invalid payload padding"))?;
         let signature =

@@ -1,0 +1,895 @@
+//! The example app answers like the Flask reference app (the real flask-jwt-extended 4.7.4).
+//!
+//! For each settings profile both apps are started with the same settings, the same request
+//! script runs against each, and the answers (status, content type, normalised JSON body and
+//! its jsonify formatting) are compared request by request. The script also states the
+//! status it expects at each step, so that a script that no longer tests what it means to
+//! (for example both apps failing the same way) fails too.
+//!
+//! Covered: every contract route except `/login/cookies` and `/logout/cookies`, for the
+//! profiles (a) defaults, (b) short access-token expiry, (c) custom error key, locations,
+//! header name/type, identity claim, issuer, audience and leeway, (d) an empty header type,
+//! (e) RS256 with PEM keys, (f) settings from a `.env` file only; plus startup failures and
+//! the precedence of the environment over `.env`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use e2e_tests::{
+    assert_same_answers, jwt_parts, run_to_exit, AppKind, Profile, Request, Response, Server,
+    Transcript, SECRET,
+};
+use serde_json::{json, Value};
+
+/// One run of the request script against one app.
+struct Run<'a> {
+    server: &'a Server,
+    profile: &'a Profile,
+    transcript: Transcript,
+}
+
+impl<'a> Run<'a> {
+    fn new(server: &'a Server, profile: &'a Profile) -> Self {
+        Self {
+            server,
+            profile,
+            transcript: Transcript::default(),
+        }
+    }
+
+    /// Sends `req`, records the answer, and notes a status other than `expect`.
+    fn step(&mut self, label: &str, expect: u16, req: Request) -> Response {
+        let resp = self.server.send(&req);
+        self.transcript.record(label, &req, &resp, Some(expect));
+        resp
+    }
+
+    /// `step` with the profile's auth header for `token`.
+    fn with_token(&mut self, label: &str, expect: u16, req: Request, token: &str) -> Response {
+        let req = self.profile.with_auth(req, token);
+        self.step(label, expect, req)
+    }
+
+    /// Records the unverified header and claims of `token` (normalised).
+    fn observe_token(&mut self, label: &str, token: &str) {
+        let value = match jwt_parts(token) {
+            Some((header, claims)) => json!({ "header": header, "claims": claims }),
+            None => json!({ "not a token": token }),
+        };
+        self.transcript.observe(label, &value);
+    }
+
+    /// `POST /login` with a JSON body; returns (access token, refresh token), empty strings
+    /// when the login failed (later steps then fail and show in the diff).
+    fn login(&mut self, label: &str, user: &str) -> (String, String) {
+        let resp = self.step(
+            label,
+            200,
+            Request::post("/login").json(&json!({ "username": user, "password": user })),
+        );
+        let access = resp.str_field("access_token").unwrap_or_default();
+        let refresh = resp.str_field("refresh_token").unwrap_or_default();
+        (access, refresh)
+    }
+}
+
+fn login_json(body: &Value) -> Request {
+    Request::post("/login").json(body)
+}
+
+/// The request script shared by every profile (except the short-expiry one).
+fn script(server: &Server, profile: &Profile) -> Transcript {
+    let mut r = Run::new(server, profile);
+    let header_type = profile.header_type.clone();
+    let several_locations = profile.locations.len() > 1;
+
+    // --- /login -------------------------------------------------------------------------
+    let (a1, r1) = r.login("login test/test", "test");
+    r.observe_token("claims of the login access token", &a1);
+    r.observe_token("claims of the login refresh token", &r1);
+    r.step(
+        "login wrong password",
+        401,
+        login_json(&json!({"username": "test", "password": "nope"})),
+    );
+    r.step(
+        "login unknown user",
+        401,
+        login_json(&json!({"username": "nobody", "password": "nobody"})),
+    );
+    let bad_bodies: [(&str, Value); 11] = [
+        ("missing password", json!({"username": "test"})),
+        ("missing username", json!({"password": "test"})),
+        ("empty object", json!({})),
+        ("empty strings", json!({"username": "", "password": ""})),
+        (
+            "empty password",
+            json!({"username": "test", "password": ""}),
+        ),
+        (
+            "numeric username",
+            json!({"username": 1, "password": "test"}),
+        ),
+        (
+            "null password",
+            json!({"username": "test", "password": null}),
+        ),
+        ("array body", json!(["test", "test"])),
+        ("string body", json!("test")),
+        ("number body", json!(42)),
+        ("null body", Value::Null),
+    ];
+    for (what, body) in &bad_bodies {
+        r.step(&format!("login {what}"), 400, login_json(body));
+    }
+    let creds = br#"{"username":"test","password":"test"}"#;
+    r.step(
+        "login malformed JSON",
+        400,
+        Request::post("/login").body("application/json", b"{\"username\": \"test\""),
+    );
+    r.step(
+        "login text/plain content type",
+        400,
+        Request::post("/login").body("text/plain", creds),
+    );
+    r.step(
+        "login form body",
+        400,
+        Request::post("/login").body(
+            "application/x-www-form-urlencoded",
+            b"username=test&password=test",
+        ),
+    );
+    r.step(
+        "login JSON without content type",
+        400,
+        Request::post("/login").raw_body(creds),
+    );
+    r.step("login without body", 400, Request::post("/login"));
+    r.step(
+        "login application/json; charset=utf-8",
+        200,
+        Request::post("/login").body("application/json; charset=utf-8", creds),
+    );
+    r.step(
+        "login application/vnd.api+json",
+        200,
+        Request::post("/login").body("application/vnd.api+json", creds),
+    );
+    let (admin_a, admin_r) = r.login("login admin/admin", "admin");
+    r.observe_token("claims of the admin access token", &admin_a);
+
+    // --- /protected -----------------------------------------------------------------------
+    r.with_token(
+        "GET /protected with access token",
+        200,
+        Request::get("/protected"),
+        &a1,
+    );
+    r.with_token(
+        "POST /protected with access token",
+        200,
+        Request::post("/protected"),
+        &a1,
+    );
+    r.step(
+        "GET /protected without token",
+        401,
+        Request::get("/protected"),
+    );
+    r.step(
+        "POST /protected without token",
+        401,
+        Request::post("/protected"),
+    );
+    r.with_token(
+        "GET /protected with refresh token",
+        422,
+        Request::get("/protected"),
+        &r1,
+    );
+    r.with_token(
+        "GET /protected with foobarbaz",
+        422,
+        Request::get("/protected"),
+        "foobarbaz",
+    );
+    r.with_token(
+        "GET /protected with aaaaa.bbbbb.ccccc",
+        422,
+        Request::get("/protected"),
+        "aaaaa.bbbbb.ccccc",
+    );
+    let name = profile.header_name.clone();
+    if header_type.is_empty() {
+        r.step(
+            "GET /protected with 'Bearer <token>' while the type is empty",
+            422,
+            Request::get("/protected").header(&name, &format!("Bearer {a1}")),
+        );
+        r.step(
+            "GET /protected with 'Basic abc' while the type is empty",
+            422,
+            Request::get("/protected").header(&name, "Basic abc"),
+        );
+        r.step(
+            "GET /protected with '<token>, other' while the type is empty",
+            422,
+            Request::get("/protected").header(&name, &format!("{a1}, other")),
+        );
+    } else {
+        r.step(
+            "GET /protected with the scheme only",
+            422,
+            Request::get("/protected").header(&name, &header_type),
+        );
+        r.step(
+            "GET /protected with the scheme, token and an extra part",
+            422,
+            Request::get("/protected").header(&name, &format!("{header_type} {a1} extra")),
+        );
+        r.step(
+            "GET /protected with another scheme",
+            401,
+            Request::get("/protected").header(&name, "Basic abc"),
+        );
+        r.step(
+            "GET /protected with the scheme in lower case",
+            401,
+            Request::get("/protected")
+                .header(&name, &format!("{} {a1}", header_type.to_lowercase())),
+        );
+        r.step(
+            "GET /protected with another scheme then ours",
+            200,
+            Request::get("/protected").header(&name, &format!("Basic abc, {header_type} {a1}")),
+        );
+    }
+    if name != "Authorization" {
+        r.step(
+            "GET /protected with the token in Authorization instead of the custom header",
+            401,
+            Request::get("/protected").header("Authorization", &format!("Bearer {a1}")),
+        );
+    }
+
+    r.step(
+        "HEAD /protected without token",
+        401,
+        Request::new("HEAD", "/protected"),
+    );
+
+    // --- /optional ------------------------------------------------------------------------
+    r.step(
+        "GET /optional without token",
+        200,
+        Request::get("/optional"),
+    );
+    r.with_token(
+        "GET /optional with access token",
+        200,
+        Request::get("/optional"),
+        &a1,
+    );
+    r.with_token(
+        "GET /optional with garbage",
+        422,
+        Request::get("/optional"),
+        "foobarbaz",
+    );
+    r.with_token(
+        "GET /optional with refresh token",
+        422,
+        Request::get("/optional"),
+        &r1,
+    );
+
+    // --- /fresh and /refresh --------------------------------------------------------------
+    r.with_token(
+        "GET /fresh with the login (fresh) token",
+        200,
+        Request::get("/fresh"),
+        &a1,
+    );
+    r.with_token(
+        "GET /fresh with refresh token",
+        422,
+        Request::get("/fresh"),
+        &r1,
+    );
+    r.step("GET /fresh without token", 401, Request::get("/fresh"));
+    let refreshed = r.with_token(
+        "POST /refresh with refresh token",
+        200,
+        Request::post("/refresh"),
+        &r1,
+    );
+    let a2 = refreshed.str_field("access_token").unwrap_or_default();
+    r.observe_token("claims of the refreshed access token", &a2);
+    r.with_token(
+        "GET /fresh with the refreshed (not fresh) token",
+        401,
+        Request::get("/fresh"),
+        &a2,
+    );
+    r.with_token(
+        "GET /protected with the refreshed token",
+        200,
+        Request::get("/protected"),
+        &a2,
+    );
+    r.with_token(
+        "POST /refresh with access token",
+        422,
+        Request::post("/refresh"),
+        &a1,
+    );
+    r.step(
+        "POST /refresh without token",
+        401,
+        Request::post("/refresh"),
+    );
+    r.with_token(
+        "POST /refresh with garbage",
+        422,
+        Request::post("/refresh"),
+        "a.b",
+    );
+
+    // --- /me, /claims, /admin -------------------------------------------------------------
+    r.with_token("GET /me as test", 200, Request::get("/me"), &a1);
+    r.with_token("GET /me as admin", 200, Request::get("/me"), &admin_a);
+    r.with_token("GET /me with refresh token", 422, Request::get("/me"), &r1);
+    r.step("GET /me without token", 401, Request::get("/me"));
+    r.with_token(
+        "GET /claims with the login token",
+        200,
+        Request::get("/claims"),
+        &a1,
+    );
+    r.with_token(
+        "GET /claims with the refreshed token",
+        200,
+        Request::get("/claims"),
+        &a2,
+    );
+    r.with_token(
+        "GET /claims with the admin token",
+        200,
+        Request::get("/claims"),
+        &admin_a,
+    );
+    r.with_token(
+        "GET /claims with refresh token",
+        422,
+        Request::get("/claims"),
+        &r1,
+    );
+    r.with_token("GET /admin as test", 403, Request::get("/admin"), &a1);
+    r.with_token("GET /admin as admin", 200, Request::get("/admin"), &admin_a);
+    r.step("GET /admin without token", 401, Request::get("/admin"));
+
+    // --- other token locations (profile c) ------------------------------------------------
+    let qs = profile.locations.iter().any(|l| l == "query_string");
+    let json_loc = profile.locations.iter().any(|l| l == "json");
+    if qs {
+        r.step(
+            "GET /protected?jwt=<access>",
+            200,
+            Request::get(&format!("/protected?jwt={a1}")),
+        );
+        r.step(
+            "GET /claims?jwt=<access>",
+            200,
+            Request::get(&format!("/claims?jwt={a1}")),
+        );
+        r.step(
+            "GET /protected?jwt= (empty)",
+            401,
+            Request::get("/protected?jwt="),
+        );
+        r.step(
+            "GET /protected?jwt=foobarbaz",
+            422,
+            Request::get("/protected?jwt=foobarbaz"),
+        );
+        r.step(
+            "GET /protected?jwt=<refresh>",
+            422,
+            Request::get(&format!("/protected?jwt={r1}")),
+        );
+        r.step(
+            "POST /refresh?jwt=<refresh>",
+            200,
+            Request::post(&format!("/refresh?jwt={admin_r}")),
+        );
+        r.step(
+            "GET /optional?jwt=<access>",
+            200,
+            Request::get(&format!("/optional?jwt={a1}")),
+        );
+        r.with_token(
+            "GET /protected: valid header wins over a garbage query string",
+            200,
+            Request::get("/protected?jwt=foobarbaz"),
+            &a1,
+        );
+        r.with_token(
+            "GET /protected: a garbage header token stops the search before a valid query string",
+            422,
+            Request::get(&format!("/protected?jwt={a1}")),
+            "foobarbaz",
+        );
+        r.step(
+            "GET /protected: another scheme in the header falls through to the query string",
+            200,
+            Request::get(&format!("/protected?jwt={a1}")).header(&name, "Basic abc"),
+        );
+    }
+    if json_loc {
+        r.step(
+            "POST /protected with {\"access_token\": <access>}",
+            200,
+            Request::post("/protected").json(&json!({ "access_token": a1 })),
+        );
+        r.step(
+            "POST /protected with {} (combined missing message)",
+            401,
+            Request::post("/protected").json(&json!({})),
+        );
+        r.step(
+            "POST /protected with {\"access_token\": \"foobarbaz\"}",
+            422,
+            Request::post("/protected").json(&json!({ "access_token": "foobarbaz" })),
+        );
+        r.step(
+            "POST /protected with a text/plain body",
+            401,
+            Request::post("/protected").body("text/plain", b"hello"),
+        );
+        r.step(
+            "POST /refresh with {\"refresh_token\": <refresh>}",
+            200,
+            Request::post("/refresh").json(&json!({ "refresh_token": admin_r })),
+        );
+        r.step(
+            "POST /refresh with {\"access_token\": <refresh>}",
+            401,
+            Request::post("/refresh").json(&json!({ "access_token": admin_r })),
+        );
+        r.step(
+            "POST /protected with {\"access_token\": <refresh>}",
+            422,
+            Request::post("/protected").json(&json!({ "access_token": r1 })),
+        );
+    }
+    if several_locations {
+        r.step(
+            "GET /optional without token (several locations)",
+            200,
+            Request::get("/optional"),
+        );
+    }
+
+    // --- revocation -----------------------------------------------------------------------
+    let (a3, _r3) = r.login("login test/test again", "test");
+    r.with_token(
+        "DELETE /logout with access token",
+        200,
+        Request::delete("/logout"),
+        &a1,
+    );
+    r.with_token(
+        "GET /protected with the revoked token",
+        401,
+        Request::get("/protected"),
+        &a1,
+    );
+    r.with_token(
+        "GET /fresh with the revoked fresh token",
+        401,
+        Request::get("/fresh"),
+        &a1,
+    );
+    r.with_token(
+        "GET /optional with the revoked token",
+        401,
+        Request::get("/optional"),
+        &a1,
+    );
+    r.with_token(
+        "DELETE /logout with the revoked token",
+        401,
+        Request::delete("/logout"),
+        &a1,
+    );
+    r.with_token(
+        "GET /protected with another token of the same user",
+        200,
+        Request::get("/protected"),
+        &a3,
+    );
+    r.with_token(
+        "GET /fresh with another fresh token of the same user",
+        200,
+        Request::get("/fresh"),
+        &a3,
+    );
+    r.with_token(
+        "DELETE /logout with refresh token",
+        200,
+        Request::delete("/logout"),
+        &r1,
+    );
+    r.with_token(
+        "POST /refresh with the revoked refresh token",
+        401,
+        Request::post("/refresh"),
+        &r1,
+    );
+    r.with_token(
+        "POST /refresh with the admin refresh token",
+        200,
+        Request::post("/refresh"),
+        &admin_r,
+    );
+    r.with_token(
+        "DELETE /logout with the refreshed token",
+        200,
+        Request::delete("/logout"),
+        &a2,
+    );
+    r.with_token(
+        "GET /protected with the revoked refreshed token",
+        401,
+        Request::get("/protected"),
+        &a2,
+    );
+    r.step(
+        "DELETE /logout without token",
+        401,
+        Request::delete("/logout"),
+    );
+    r.with_token(
+        "DELETE /logout with garbage",
+        422,
+        Request::delete("/logout"),
+        "a.b",
+    );
+    if qs {
+        r.step(
+            "DELETE /logout?jwt=<revoked>",
+            401,
+            Request::delete(&format!("/logout?jwt={a1}")),
+        );
+    }
+
+    r.transcript
+}
+
+/// Runs the script against both apps (concurrently) and compares.
+fn compare_profile(profile: &Profile) {
+    let (example, flask) = profile.start_both();
+    let (t_example, t_flask) = std::thread::scope(|s| {
+        let f = s.spawn(|| script(&flask, profile));
+        let e = script(&example, profile);
+        (e, f.join().unwrap())
+    });
+    assert!(t_flask.entries.len() > 40, "the script ran too few steps");
+    assert_same_answers(
+        &format!("profile {}", profile.name),
+        "flask",
+        &t_flask,
+        "example",
+        &t_example,
+    );
+}
+
+#[test]
+fn profile_a_defaults() {
+    compare_profile(&Profile::defaults());
+}
+
+#[test]
+fn profile_c_custom_locations_header_claims_issuer_audience() {
+    compare_profile(&Profile::custom());
+}
+
+#[test]
+fn profile_d_empty_header_type() {
+    compare_profile(&Profile::bare_header());
+}
+
+#[test]
+fn profile_e_rs256_pem_keys() {
+    compare_profile(&Profile::rs256());
+}
+
+#[test]
+fn profile_f_settings_from_dotenv_only() {
+    compare_profile(&Profile::dotenv());
+}
+
+/// The script of profile (b): tokens work, then expire, after which every protected route
+/// answers 401 `Token has expired`; the refresh token (30 days) still works.
+fn expiry_script(server: &Server, profile: &Profile) -> Transcript {
+    let mut r = Run::new(server, profile);
+    let (a, rt) = r.login("login test/test", "test");
+    r.observe_token("claims of the 3 s access token", &a);
+    r.with_token(
+        "GET /protected before expiry",
+        200,
+        Request::get("/protected"),
+        &a,
+    );
+    r.with_token(
+        "GET /claims before expiry",
+        200,
+        Request::get("/claims"),
+        &a,
+    );
+    // Wait until one second after `exp` (PyJWT: expired once now >= exp).
+    let exp = jwt_parts(&a).and_then(|(_, c)| c.get("exp").and_then(Value::as_i64));
+    let exp = exp.unwrap_or_else(|| e2e_tests::now() + 3);
+    wait_until_unix(exp + 1);
+    for (label, req) in [
+        ("GET /protected after expiry", Request::get("/protected")),
+        ("POST /protected after expiry", Request::post("/protected")),
+        ("GET /fresh after expiry", Request::get("/fresh")),
+        ("GET /optional after expiry", Request::get("/optional")),
+        ("GET /me after expiry", Request::get("/me")),
+        ("GET /claims after expiry", Request::get("/claims")),
+        ("GET /admin after expiry", Request::get("/admin")),
+        ("DELETE /logout after expiry", Request::delete("/logout")),
+    ] {
+        r.with_token(label, 401, req, &a);
+    }
+    r.with_token(
+        "POST /refresh with the expired access token",
+        401,
+        Request::post("/refresh"),
+        &a,
+    );
+    let refreshed = r.with_token(
+        "POST /refresh with the refresh token",
+        200,
+        Request::post("/refresh"),
+        &rt,
+    );
+    let a2 = refreshed.str_field("access_token").unwrap_or_default();
+    r.with_token(
+        "GET /protected with the new access token",
+        200,
+        Request::get("/protected"),
+        &a2,
+    );
+    r.transcript
+}
+
+fn wait_until_unix(deadline: i64) {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default();
+    let wait = (deadline * 1000 - now_ms).clamp(0, 10_000);
+    std::thread::sleep(Duration::from_millis(wait as u64));
+}
+
+#[test]
+fn profile_b_access_tokens_expire_after_3_seconds() {
+    let profile = Profile::short_expiry();
+    let (example, flask) = profile.start_both();
+    let (t_example, t_flask) = std::thread::scope(|s| {
+        let f = s.spawn(|| expiry_script(&flask, &profile));
+        let e = expiry_script(&example, &profile);
+        (e, f.join().unwrap())
+    });
+    assert_same_answers(
+        "profile short-expiry",
+        "flask",
+        &t_flask,
+        "example",
+        &t_example,
+    );
+    let expired = t_example
+        .entries
+        .iter()
+        .find(|e| e.label == "GET /protected after expiry");
+    assert_eq!(
+        expired.map(|e| (e.status, e.body.clone())),
+        Some((401, json!({"message": "Token has expired"})))
+    );
+    let lifetime = t_example
+        .entries
+        .iter()
+        .find(|e| e.label.starts_with("claims of the 3 s"));
+    assert_eq!(
+        lifetime.map(|e| e.body["claims"]["exp"].clone()),
+        Some(json!("<iat+3>"))
+    );
+}
+
+/// Settings from the environment win over the same settings in `.env`, in both apps.
+#[test]
+fn environment_wins_over_dotenv() {
+    let dotenv =
+        format!("SECRET_KEY={SECRET}\nJWT_ERROR_MESSAGE_KEY=from_dotenv\nJWT_HEADER_TYPE=Dotenv\n");
+    let env = [("JWT_ERROR_MESSAGE_KEY", "from_env")];
+    let servers = std::thread::scope(|s| {
+        let f = s.spawn(|| Server::start(AppKind::Flask, &env, Some(&dotenv)));
+        let e = Server::start(AppKind::ExampleApp, &env, Some(&dotenv));
+        [e, f.join().unwrap()]
+    });
+    for server in &servers {
+        let resp = server.send(&Request::get("/protected"));
+        assert_eq!(
+            (resp.status, resp.json()),
+            (
+                401,
+                Some(json!({"from_env": "Missing Authorization Header"}))
+            ),
+            "{:?}",
+            server.kind()
+        );
+        let resp = server.send(&Request::get("/protected").header("Authorization", "Bearer x"));
+        assert_eq!(
+            (resp.status, resp.json()),
+            (
+                401,
+                Some(
+                    json!({"from_env": "Missing 'Dotenv' type in 'Authorization' header. Expected 'Authorization: Dotenv <JWT>'"})
+                )
+            ),
+            "{:?}",
+            server.kind()
+        );
+    }
+}
+
+fn assert_refuses_to_start(env: &[(&str, &str)], dotenv: Option<&str>, must_name: &[&str]) {
+    let exit = run_to_exit(AppKind::ExampleApp, env, dotenv, Duration::from_secs(20));
+    let what = format!("example app with env {env:?} and .env {dotenv:?}");
+    let status = exit.status.unwrap_or_else(|| {
+        panic!(
+            "{what} did not exit within 20 s\nstdout:\n{}\nstderr:\n{}",
+            exit.stdout, exit.stderr
+        )
+    });
+    assert!(
+        !status.success(),
+        "{what} exited with success\nstderr:\n{}",
+        exit.stderr
+    );
+    assert!(
+        !exit.listened(),
+        "{what} printed a listening line before failing:\n{}",
+        exit.stdout
+    );
+    for name in must_name {
+        assert!(
+            exit.stderr.contains(name),
+            "{what}: stderr does not name {name}:\n{}",
+            exit.stderr
+        );
+    }
+}
+
+#[test]
+fn example_app_refuses_to_start_without_a_secret() {
+    assert_refuses_to_start(&[], None, &["JWT_SECRET_KEY", "SECRET_KEY"]);
+    assert_refuses_to_start(
+        &[("SECRET_KEY", "")],
+        None,
+        &["JWT_SECRET_KEY", "SECRET_KEY"],
+    );
+    assert_refuses_to_start(
+        &[("SECRET_KEY", ""), ("JWT_SECRET_KEY", "")],
+        None,
+        &["JWT_SECRET_KEY", "SECRET_KEY"],
+    );
+    // An asymmetric algorithm does not need the secret, but a symmetric one named in .env does.
+    assert_refuses_to_start(
+        &[],
+        Some("JWT_ALGORITHM=HS512\n"),
+        &["JWT_SECRET_KEY", "SECRET_KEY"],
+    );
+}
+
+#[test]
+fn example_app_refuses_to_start_with_unparseable_settings() {
+    let cases: [(&str, &str); 7] = [
+        ("JWT_COOKIE_SECURE", "maybe"),
+        ("JWT_TOKEN_LOCATION", "body"),
+        ("JWT_ALGORITHM", "HS999"),
+        ("JWT_ACCESS_TOKEN_EXPIRES", "soon"),
+        ("JWT_DECODE_LEEWAY", "a while"),
+        ("JWT_SESSION_COOKIE", "perhaps"),
+        ("PORT", "http"),
+    ];
+    for (name, value) in cases {
+        assert_refuses_to_start(&[("SECRET_KEY", SECRET), (name, value)], None, &[name]);
+    }
+    // The same from a .env file.
+    assert_refuses_to_start(
+        &[],
+        Some(&format!("SECRET_KEY={SECRET}\nJWT_COOKIE_SECURE=maybe\n")),
+        &["JWT_COOKIE_SECURE"],
+    );
+}
+
+/// The Flask reference refuses the same unparseable values (exit status 2), so the startup
+/// checks above are the contract's, not only the Rust app's.
+#[test]
+fn flask_reference_refuses_the_same_unparseable_settings() {
+    for (name, value) in [
+        ("JWT_COOKIE_SECURE", "maybe"),
+        ("JWT_TOKEN_LOCATION", "body"),
+    ] {
+        let exit = run_to_exit(
+            AppKind::Flask,
+            &[("SECRET_KEY", SECRET), (name, value)],
+            None,
+            Duration::from_secs(30),
+        );
+        assert_eq!(
+            exit.status.and_then(|s| s.code()),
+            Some(2),
+            "{name}={value}: {exit:?}"
+        );
+        assert!(
+            !exit.listened() && exit.stderr.contains(name),
+            "{name}={value}: {exit:?}"
+        );
+    }
+}
+
+/// Answers that differ today (see the report of the e2e work); kept out of the default run.
+/// `cargo test -p e2e-tests --test example_app -- --ignored` shows each difference.
+#[test]
+#[ignore = "known discrepancies of the example app, reported; run with --ignored"]
+fn known_discrepancies() {
+    let profile = Profile::defaults();
+    let (example, flask) = profile.start_both();
+    let mut failures = Vec::new();
+    // The contract: OPTIONS requests skip all checks. Flask answers them itself (200, Allow).
+    for path in ["/protected", "/fresh", "/refresh", "/logout"] {
+        let req = Request::new("OPTIONS", path);
+        let (e, f) = (example.send(&req), flask.send(&req));
+        if e.status != f.status {
+            failures.push(format!(
+                "OPTIONS {path}: flask {} (Allow: {:?}), example {} (Allow: {:?})",
+                f.status,
+                f.header("allow"),
+                e.status,
+                e.header("allow")
+            ));
+        }
+    }
+    // Flask answers HEAD on every GET route; a HEAD that passes the checks gets 200.
+    let login = example
+        .send(&Request::post("/login").json(&json!({"username": "test", "password": "test"})));
+    let e_token = login.str_field("access_token").unwrap_or_default();
+    let login =
+        flask.send(&Request::post("/login").json(&json!({"username": "test", "password": "test"})));
+    let f_token = login.str_field("access_token").unwrap_or_default();
+    for path in [
+        "/protected",
+        "/optional",
+        "/fresh",
+        "/me",
+        "/claims",
+        "/admin",
+    ] {
+        let e = example.send(&profile.with_auth(Request::new("HEAD", path), &e_token));
+        let f = flask.send(&profile.with_auth(Request::new("HEAD", path), &f_token));
+        if e.status != f.status {
+            failures.push(format!(
+                "HEAD {path} with a valid access token: flask {}, example {}",
+                f.status, e.status
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
