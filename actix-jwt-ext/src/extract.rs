@@ -54,7 +54,7 @@ use std::rc::Rc;
 
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
-use futures_util::future::{ready, LocalBoxFuture, Shared};
+use futures_util::future::{LocalBoxFuture, Shared};
 use futures_util::FutureExt as _;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -72,20 +72,23 @@ type SharedVerification = Shared<LocalBoxFuture<'static, Rc<Result<JwtState, Jwt
 #[derive(Clone)]
 struct PendingVerification(SharedVerification);
 
-fn done(result: Result<JwtState, JwtError>) -> SharedVerification {
-    ready(Rc::new(result)).boxed_local().shared()
+/// What an extractor waits for: a verification already done (the middleware ran, or another
+/// extractor finished), or one still running.
+enum Verification {
+    Done(Result<JwtState, JwtError>),
+    Pending(SharedVerification),
 }
 
-/// What an extractor waits for: the request's verification, running or finished.
-fn verification(req: &HttpRequest, payload: &mut Payload) -> SharedVerification {
+/// Finds the request's verification, or starts it.
+fn verification(req: &HttpRequest, payload: &mut Payload) -> Verification {
     if let Some(state) = req.extensions().get::<JwtState>() {
-        return done(Ok(state.clone()));
+        return Verification::Done(Ok(state.clone()));
     }
     if let Some(PendingVerification(pending)) = req.extensions().get::<PendingVerification>() {
-        return pending.clone();
+        return Verification::Pending(pending.clone());
     }
     let Some(manager) = req.app_data::<JwtManager>().cloned() else {
-        return done(Err(JwtError::NotConfigured));
+        return Verification::Done(Err(JwtError::NotConfigured));
     };
     // Extractors verify with the route's VerifyOptions, always allowing "no token": each
     // extractor then decides whether that is an error.
@@ -111,16 +114,24 @@ fn verification(req: &HttpRequest, payload: &mut Payload) -> SharedVerification 
     .shared();
     req.extensions_mut()
         .insert(PendingVerification(shared.clone()));
-    shared
+    Verification::Pending(shared)
 }
 
 /// Waits for the verification; `Ok(None)` for a request without a token when `optional`.
 async fn resolve(
     req: &HttpRequest,
-    verification: SharedVerification,
+    verification: Verification,
     optional: bool,
 ) -> Result<Option<Rc<VerifiedJwt>>, actix_web::Error> {
-    match &*verification.await {
+    let shared;
+    let result = match &verification {
+        Verification::Done(result) => result,
+        Verification::Pending(pending) => {
+            shared = pending.clone().await;
+            &*shared
+        }
+    };
+    match result {
         Ok(JwtState::Verified(jwt)) => Ok(Some(Rc::clone(jwt))),
         Ok(JwtState::Anonymous(_)) if optional => Ok(None),
         Ok(JwtState::Anonymous(missing)) => {
