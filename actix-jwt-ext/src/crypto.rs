@@ -43,6 +43,31 @@ pub(crate) fn verify(
     Ok(verifier.verify(message, &signature.to_vec()).is_ok())
 }
 
+/// The key a token is checked with: the configured one (with its precomputed state) or one a
+/// `decode_key_loader` returned.
+#[derive(Clone, Copy)]
+pub(crate) enum KeyRef<'a> {
+    Default(&'a Keys),
+    Loaded(&'a DecodingKey),
+}
+
+impl KeyRef<'_> {
+    pub(crate) fn family(self) -> AlgorithmFamily {
+        match self {
+            KeyRef::Default(keys) => keys.decoding.family(),
+            KeyRef::Loaded(key) => key.family(),
+        }
+    }
+
+    /// Checks `signature` over `message` with `alg`.
+    pub(crate) fn verify(self, alg: Algorithm, message: &[u8], signature: &[u8]) -> Result<bool, JwtError> {
+        match self {
+            KeyRef::Default(keys) => keys.verify(alg, message, signature),
+            KeyRef::Loaded(key) => verify(alg, key, message, signature),
+        }
+    }
+}
+
 /// Signs `message` and appends the base64url signature to `out`.
 pub(crate) fn sign_into(
     alg: Algorithm,
@@ -64,6 +89,20 @@ pub(crate) fn sign_into(
 pub(crate) struct Keys {
     pub(crate) encoding: EncodingKey,
     pub(crate) decoding: DecodingKey,
+    /// HMAC keys with their pads precomputed, one per HS* algorithm (aws-lc-rs only).
+    #[cfg(feature = "aws-lc-rs")]
+    hmac: Vec<(Algorithm, aws_lc_rs::hmac::Key)>,
+}
+
+/// The secret as an HMAC key for each HS* algorithm.
+#[cfg(feature = "aws-lc-rs")]
+fn hmac_keys(secret: &[u8]) -> Vec<(Algorithm, aws_lc_rs::hmac::Key)> {
+    use aws_lc_rs::hmac;
+    vec![
+        (Algorithm::HS256, hmac::Key::new(hmac::HMAC_SHA256, secret)),
+        (Algorithm::HS384, hmac::Key::new(hmac::HMAC_SHA384, secret)),
+        (Algorithm::HS512, hmac::Key::new(hmac::HMAC_SHA512, secret)),
+    ]
 }
 
 impl std::fmt::Debug for Keys {
@@ -84,6 +123,8 @@ impl Keys {
             Keys {
                 encoding: EncodingKey::from_secret(secret.as_bytes()),
                 decoding: DecodingKey::from_secret(secret.as_bytes()),
+                #[cfg(feature = "aws-lc-rs")]
+                hmac: hmac_keys(secret.as_bytes()),
             }
         } else {
             let private = config.private_key.as_deref().unwrap_or_default().as_bytes();
@@ -109,10 +150,24 @@ impl Keys {
                     DecodingKey::from_ed_pem(public).map_err(bad("JWT_PUBLIC_KEY"))?,
                 ),
             };
-            Keys { encoding, decoding }
+            Keys {
+                encoding,
+                decoding,
+                #[cfg(feature = "aws-lc-rs")]
+                hmac: Vec::new(),
+            }
         };
         keys.self_test(alg)?;
         Ok(keys)
+    }
+
+    /// Checks a signature with the configured key.
+    pub(crate) fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> Result<bool, JwtError> {
+        #[cfg(feature = "aws-lc-rs")]
+        if let Some((_, key)) = self.hmac.iter().find(|(a, _)| *a == alg) {
+            return Ok(aws_lc_rs::hmac::verify(key, message, signature).is_ok());
+        }
+        verify(alg, &self.decoding, message, signature)
     }
 
     /// Signs and verifies a probe so that a key of the wrong size or curve, or a private key
@@ -130,7 +185,7 @@ impl Keys {
             reason: e.to_string(),
         })?;
         let sig = crate::tokens::b64_decode(&sig).unwrap_or_default();
-        match verify(alg, &self.decoding, PROBE, &sig) {
+        match self.verify(alg, PROBE, &sig) {
             Ok(true) => Ok(()),
             _ => Err(ConfigError::InvalidKey {
                 setting: "JWT_PUBLIC_KEY",

@@ -223,7 +223,7 @@ impl JwtManager {
                 decode_with(
                     raw,
                     claims,
-                    &key,
+                    crate::crypto::KeyRef::Loaded(&key),
                     &rules,
                     &inner.decode_algorithms,
                     &inner.identity_claim,
@@ -233,7 +233,7 @@ impl JwtManager {
             None => decode_with(
                 raw,
                 claims,
-                &inner.keys.decoding,
+                crate::crypto::KeyRef::Default(&inner.keys),
                 &rules,
                 &inner.decode_algorithms,
                 &inner.identity_claim,

@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey};
+use jsonwebtoken::{Algorithm, AlgorithmFamily};
 use serde_json::{Map, Value};
 
 use super::validate::{validate_claims, ClaimRules};
 use super::{b64, DecodedToken};
-use crate::crypto;
+use crate::crypto::KeyRef;
 use crate::error::JwtError;
 
 /// The three segments of a compact JWS, decoded but not verified.
@@ -144,7 +144,7 @@ pub(crate) struct DecodeOptions<'a> {
 pub(crate) fn decode_with(
     raw: RawToken<'_>,
     claims: Map<String, Value>,
-    key: &DecodingKey,
+    key: KeyRef<'_>,
     rules: &ClaimRules<'_>,
     algorithms: &[Algorithm],
     identity_claim: &Arc<str>,
@@ -165,7 +165,7 @@ pub(crate) fn decode_with(
             _ => "Could not parse the provided public key.",
         }));
     }
-    if !crypto::verify(alg, key, raw.signing_input.as_bytes(), &raw.signature)? {
+    if !key.verify(alg, raw.signing_input.as_bytes(), &raw.signature)? {
         return Err(JwtError::invalid("Signature verification failed"));
     }
     let expired = validate_claims(&claims, rules, options.allow_expired, super::now_f64())?;
