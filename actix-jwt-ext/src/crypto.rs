@@ -60,7 +60,12 @@ impl KeyRef<'_> {
     }
 
     /// Checks `signature` over `message` with `alg`.
-    pub(crate) fn verify(self, alg: Algorithm, message: &[u8], signature: &[u8]) -> Result<bool, JwtError> {
+    pub(crate) fn verify(
+        self,
+        alg: Algorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, JwtError> {
         match self {
             KeyRef::Default(keys) => keys.verify(alg, message, signature),
             KeyRef::Loaded(key) => verify(alg, key, message, signature),
@@ -162,7 +167,12 @@ impl Keys {
     }
 
     /// Checks a signature with the configured key.
-    pub(crate) fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> Result<bool, JwtError> {
+    pub(crate) fn verify(
+        &self,
+        alg: Algorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, JwtError> {
         #[cfg(feature = "aws-lc-rs")]
         if let Some((_, key)) = self.hmac.iter().find(|(a, _)| *a == alg) {
             return Ok(aws_lc_rs::hmac::verify(key, message, signature).is_ok());

@@ -8,6 +8,8 @@
 //!   carry, and by the Flask app's routes.
 //! - A table of bad tokens (hand-crafted and signed here) gets byte-identical answers from
 //!   both apps, and the status the reference records.
+//! - `deliberate_differences` pins both answers, Flask's and ours, for the few tokens on which
+//!   the port deliberately differs (with the reason on each row).
 //!
 //! Run for the profiles defaults, custom (issuer/audience/leeway/identity claim/locations),
 //! empty header type, RS256 and `.env`-only.
@@ -964,6 +966,41 @@ fn pyjwt_corner_rows(secret: &[u8]) -> Vec<Row> {
             get(),
             422,
         ),
+        // PyJWT's _load checks the b64:false payload segment before the crit rule.
+        row(
+            "b64 false with a non-empty payload",
+            raw(br#"{"alg":"HS256","b64":false}"#, r#"{"sub":"test"}"#),
+            get(),
+            422,
+        ),
+        // jsonify escapes non-ASCII as \uXXXX (ensure_ascii); so do the library and the app.
+        row(
+            "non-ASCII identity: /protected",
+            tok(r#"{"sub":"tëst"}"#),
+            get(),
+            200,
+        ),
+        row(
+            "non-ASCII identity: /me (library error body)",
+            tok(r#"{"sub":"ghöst"}"#),
+            Request::get("/me"),
+            401,
+        ),
+        row(
+            "non-ASCII identity outside the BMP: /protected",
+            tok(r#"{"sub":"t😀st"}"#),
+            get(),
+            200,
+        ),
+        row(
+            "non-ASCII header member: /claims",
+            raw(
+                "{\"alg\":\"HS256\",\"x\":\"ü\"}".as_bytes(),
+                r#"{"sub":"test"}"#,
+            ),
+            Request::get("/claims"),
+            200,
+        ),
     ]
 }
 
@@ -1236,12 +1273,54 @@ fn bad_tokens_empty_header_type() {
     run_rows(&profile, rows);
 }
 
-/// Tokens on which the example app answers differently from flask-jwt-extended today (found
-/// by these tests; see the report of the e2e work). Kept out of the default run so the suite
-/// stays green; `cargo test -p e2e-tests --test interop -- --ignored` shows each difference.
+/// What one app must answer to a row of [`deliberate_differences`].
+enum Want {
+    /// This status and exactly this JSON body (jsonify-formatted: `body` plus a newline).
+    Exact(u16, &'static str),
+    /// This status and a jsonify-formatted `{"message": "<prefix>..."}` whose text after the
+    /// prefix does not echo any of the given parts of the input.
+    Prefix(u16, &'static str, &'static [&'static str]),
+}
+
+/// Whether `resp` is what `want` says; `Err` explains why not.
+fn check_want(resp: &Response, want: &Want) -> Result<(), String> {
+    let ct = resp.header("content-type");
+    if ct != Some("application/json") {
+        return Err(format!("content type {ct:?}, expected application/json"));
+    }
+    match want {
+        Want::Exact(status, body) => {
+            let body = format!("{body}\n");
+            if resp.status != *status || resp.body != body.as_bytes() {
+                return Err(format!("expected {status} {body:?}"));
+            }
+        }
+        Want::Prefix(status, prefix, not_echoed) => {
+            let message = resp.json().and_then(|v| match v {
+                Value::Object(m) if m.len() == 1 => m.get("message")?.as_str().map(str::to_owned),
+                _ => None,
+            });
+            let Some(message) = message else {
+                return Err("expected a body {\"message\": <text>}".into());
+            };
+            let Some(rest) = message.strip_prefix(prefix) else {
+                return Err(format!("expected a message starting with {prefix:?}"));
+            };
+            if resp.status != *status || !is_jsonify_format(&resp.body) {
+                return Err(format!("expected {status}, jsonify-formatted"));
+            }
+            if let Some(part) = not_echoed.iter().find(|p| rest.contains(**p)) {
+                return Err(format!("the message echoes the input {part:?}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Tokens on which the example app deliberately answers differently from flask-jwt-extended
+/// 4.7.4 (PyJWT 2.x on CPython): each row pins both answers, Flask's as it is today and ours.
 #[test]
-#[ignore = "known discrepancies of the Rust port, reported; run with --ignored"]
-fn known_discrepancies() {
+fn deliberate_differences() {
     let profile = Profile::defaults();
     let secret = profile.secret().as_bytes();
     let raw = |header: &[u8], payload: &str| {
@@ -1250,84 +1329,138 @@ fn known_discrepancies() {
     let std_header: &[u8] = br#"{"alg":"HS256","typ":"JWT"}"#;
     let tok = |payload: &str| raw(std_header, payload);
     let get = || Request::get("/protected");
-    let rows = vec![
-        // PyJWT converts time claims with Python int(): numeric strings are numbers.
-        row(
-            "exp \"123\" (int(\"123\"): expired)",
+    let claims = || Request::get("/claims");
+    const EXP_INT: &str = r#"{"message":"Expiration Time claim (exp) must be an integer."}"#;
+    const IAT_INT: &str = r#"{"message":"Issued At claim (iat) must be an integer."}"#;
+    const PAYLOAD: &str = "Invalid payload string: ";
+    let rows: Vec<(&str, String, Request, Want, Want)> = vec![
+        // RFC 7519 NumericDate is a JSON number; PyJWT converts with Python int(str).
+        (
+            "exp \"123\"",
             tok(r#"{"sub":"test","exp":"123"}"#),
             get(),
-            401,
+            Want::Exact(401, r#"{"message":"Token has expired"}"#),
+            Want::Exact(422, EXP_INT),
         ),
-        row(
+        // RFC 7519 NumericDate is a JSON number; Python int() also strips the blanks.
+        (
             "exp \" 123 \"",
             tok(r#"{"sub":"test","exp":" 123 "}"#),
             get(),
-            401,
+            Want::Exact(401, r#"{"message":"Token has expired"}"#),
+            Want::Exact(422, EXP_INT),
         ),
-        row(
-            "iat \"123\" passes",
+        // RFC 7519 NumericDate is a JSON number; PyJWT accepts int("123") and keeps the string.
+        (
+            "iat \"123\": /claims",
             tok(r#"{"sub":"test","iat":"123"}"#),
-            Request::get("/claims"),
-            200,
+            claims(),
+            Want::Exact(
+                200,
+                r#"{"claims":{"fresh":false,"iat":"123","jti":null,"sub":"test","type":"access"},"header":{"alg":"HS256","typ":"JWT"}}"#,
+            ),
+            Want::Exact(422, IAT_INT),
         ),
-        // CPython json accepts these; int() then fails with the type message.
-        row(
+        // 1e400 is outside RFC 8259's interoperable range; CPython reads it as inf.
+        (
             "exp 1e400",
             tok(r#"{"sub":"test","exp":1e400}"#),
             get(),
-            422,
+            Want::Exact(422, EXP_INT),
+            Want::Prefix(422, PAYLOAD, &["1e400", "inf"]),
         ),
-        row("exp NaN", tok(r#"{"sub":"test","exp":NaN}"#), get(), 422),
-        row(
+        // NaN is not RFC 8259 JSON; CPython's json module accepts it.
+        (
+            "exp NaN",
+            tok(r#"{"sub":"test","exp":NaN}"#),
+            get(),
+            Want::Exact(422, EXP_INT),
+            Want::Prefix(422, PAYLOAD, &["NaN", "nan"]),
+        ),
+        // RFC 8259 forbids a BOM in JSON texts sent between systems; PyJWT decodes utf-8-sig.
+        (
             "UTF-8 BOM before the payload JSON",
             tok("\u{feff}{\"sub\":\"test\"}"),
             get(),
-            200,
+            Want::Exact(200, r#"{"logged_in_as":"test"}"#),
+            Want::Prefix(422, PAYLOAD, &["\u{feff}", "test"]),
         ),
-        // "Invalid header/payload string: <CPython json message>".
-        row("header {bad", raw(b"{bad", r#"{"sub":"test"}"#), get(), 422),
-        row("payload not JSON", tok(r#"{"sub":"test""#), get(), 422),
-        // _load checks the b64:false payload segment before the crit rule.
-        row(
-            "b64 false with a payload",
-            raw(br#"{"alg":"HS256","b64":false}"#, r#"{"sub":"test"}"#),
+        // Same prefix, our own position text instead of CPython's json wording.
+        (
+            "header {canary",
+            raw(b"{canary", r#"{"sub":"test"}"#),
             get(),
-            422,
-        ),
-        // jsonify escapes non-ASCII (ensure_ascii) and keeps big integers and Python float repr.
-        row(
-            "non-ASCII identity: /protected",
-            tok(r#"{"sub":"tëst"}"#),
-            get(),
-            200,
-        ),
-        row(
-            "non-ASCII identity: /me (library error body)",
-            tok(r#"{"sub":"ghöst"}"#),
-            Request::get("/me"),
-            401,
-        ),
-        row(
-            "non-ASCII header member: /claims",
-            raw(
-                "{\"alg\":\"HS256\",\"x\":\"ü\"}".as_bytes(),
-                r#"{"sub":"test"}"#,
+            Want::Exact(
+                422,
+                r#"{"message":"Invalid header string: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"}"#,
             ),
-            Request::get("/claims"),
-            200,
+            Want::Prefix(422, "Invalid header string: ", &["canary", "{"]),
         ),
-        row(
+        // Same prefix, our own position text instead of CPython's json wording.
+        (
+            "payload not JSON",
+            tok(r#"{"sub":"canary""#),
+            get(),
+            Want::Exact(
+                422,
+                r#"{"message":"Invalid payload string: Expecting ',' delimiter: line 1 column 16 (char 15)"}"#,
+            ),
+            Want::Prefix(422, PAYLOAD, &["canary", "sub", "{"]),
+        ),
+        // serde_json without arbitrary_precision: integers beyond 64 bits become f64.
+        (
             "big integer claim: /claims",
             tok(r#"{"sub":"test","big":12345678901234567890123}"#),
-            Request::get("/claims"),
-            200,
+            claims(),
+            Want::Exact(
+                200,
+                r#"{"claims":{"big":12345678901234567890123,"fresh":false,"jti":null,"sub":"test","type":"access"},"header":{"alg":"HS256","typ":"JWT"}}"#,
+            ),
+            Want::Exact(
+                200,
+                r#"{"claims":{"big":1.2345678901234568e+22,"fresh":false,"jti":null,"sub":"test","type":"access"},"header":{"alg":"HS256","typ":"JWT"}}"#,
+            ),
         ),
-        row(
+        // Python's float repr writes a two-digit exponent (1e-07); serde_json writes 1e-7.
+        (
             "float 1e-7: /claims",
             tok(r#"{"sub":"test","f":1e-7}"#),
-            Request::get("/claims"),
-            200,
+            claims(),
+            Want::Exact(
+                200,
+                r#"{"claims":{"f":1e-07,"fresh":false,"jti":null,"sub":"test","type":"access"},"header":{"alg":"HS256","typ":"JWT"}}"#,
+            ),
+            Want::Exact(
+                200,
+                r#"{"claims":{"f":1e-7,"fresh":false,"jti":null,"sub":"test","type":"access"},"header":{"alg":"HS256","typ":"JWT"}}"#,
+            ),
         ),
     ];
-    run_rows(&profile, rows);
+    let (example, flask) = profile.start_both();
+    let mut failures = Vec::new();
+    let count = rows.len();
+    for (label, tok, req, flask_wants, example_wants) in rows {
+        let req = profile.with_auth(req, &tok);
+        for (name, server, want) in [
+            ("flask", &flask, &flask_wants),
+            ("example", &example, &example_wants),
+        ] {
+            let resp = server.send(&req);
+            if let Err(why) = check_want(&resp, want) {
+                failures.push(format!(
+                    "{label}: {name} answers {} {:?} ({:?}): {why}",
+                    resp.status,
+                    resp.text(),
+                    resp.header("content-type")
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} answers are not the recorded ones:\n{}",
+        failures.len(),
+        2 * count,
+        failures.join("\n")
+    );
 }
