@@ -80,6 +80,7 @@
 //! |---|---|---|
 //! | `aws-lc-rs` | signatures through aws-lc-rs (constant-time RSA, fast HMAC/ECDSA) | yes |
 //! | `rust-crypto` | signatures through the pure-Rust RustCrypto crates | no |
+//! | `redis` | `RedisBlocklist`: a revocation store in Redis shared by many instances (the `redis` crate's `ConnectionManager`, on Tokio) | no |
 //!
 //! ## Middleware order
 //!
@@ -110,6 +111,8 @@ pub mod tokens;
 mod verify;
 
 pub use crate::blocklist::{BlocklistError, InMemoryBlocklist, TokenBlocklist};
+#[cfg(feature = "redis")]
+pub use crate::blocklist::{RedisBlocklist, RedisBlocklistBuilder};
 pub use crate::config::{
     Audience, ConfigError, Expires, JwtConfig, JwtConfigBuilder, TokenLocation,
 };

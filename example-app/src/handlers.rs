@@ -153,16 +153,15 @@ async fn login(
             "Bad username or password",
         ));
     };
-    let access_token = jwt
-        .access_token(&user.username)
-        .fresh(true)
-        .encode()
-        .await?;
-    let refresh_token = jwt.refresh_token(&user.username).encode().await?;
+    // A new token family when refresh-token rotation is on; the same two tokens otherwise.
+    let pair = jwt
+        .create_token_pair(&user.username, true)
+        .await
+        .map_err(|e| jwt.into_actix_error(e))?;
     log::info!("login: {}", user.username);
     Ok(reply(
         StatusCode::OK,
-        json!({ "access_token": access_token, "refresh_token": refresh_token }),
+        json!({ "access_token": pair.access_token, "refresh_token": pair.refresh_token }),
     ))
 }
 
@@ -215,8 +214,27 @@ async fn demo_page() -> HttpResponse {
 }
 
 /// `POST /refresh`: a new, non-fresh access token (also as a cookie when the refresh token
-/// came from a cookie).
+/// came from a cookie). With refresh-token rotation (`JWT_REFRESH_ROTATION=true`): a new pair
+/// `{"access_token","refresh_token"}`, the refresh token presented is retired, and presenting
+/// a retired one revokes its whole family (401 `Token has been revoked`).
 async fn refresh(token: Jwt, jwt: web::Data<JwtManager>) -> Result<HttpResponse, actix_web::Error> {
+    if jwt.refresh_rotation() {
+        let pair = jwt
+            .rotate_refresh_token(token.token())
+            .await
+            .map_err(|e| jwt.into_actix_error(e))?;
+        let mut resp = reply(
+            StatusCode::OK,
+            json!({ "access_token": pair.access_token, "refresh_token": pair.refresh_token }),
+        );
+        if token.location() == TokenLocation::Cookies {
+            jwt.set_access_cookies(&pair.access_token)
+                .await?
+                .and(jwt.set_refresh_cookies(&pair.refresh_token).await?)
+                .add_to(&mut resp)?;
+        }
+        return Ok(resp);
+    }
     let identity = token.identity().cloned().unwrap_or(Value::Null);
     let access_token = jwt.access_token(identity).fresh(false).encode().await?;
     let mut resp = reply(StatusCode::OK, json!({ "access_token": access_token }));

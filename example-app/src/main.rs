@@ -27,7 +27,19 @@ async fn main() -> std::io::Result<()> {
             std::process::exit(2);
         }
     };
-    let jwt = match jwt::manager(settings.jwt) {
+    let store = match jwt::blocklist(
+        settings.redis_url.as_deref(),
+        settings.redis_prefix.as_deref(),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("example-app: configuration error: {e}");
+            std::process::exit(2);
+        }
+    };
+    let jwt = match jwt::manager(settings.jwt, store, settings.refresh_rotation) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("example-app: configuration error: {e}");

@@ -28,6 +28,12 @@ pub(crate) struct Settings {
     pub(crate) host: String,
     /// `PORT` (default 8080; 0 picks a free port).
     pub(crate) port: u16,
+    /// `REDIS_URL`: the revocation store is Redis when set (and not empty), in memory otherwise.
+    pub(crate) redis_url: Option<String>,
+    /// `REDIS_PREFIX`: the prefix of the Redis keys (default `actix-jwt-ext:`).
+    pub(crate) redis_prefix: Option<String>,
+    /// `JWT_REFRESH_ROTATION` (default false): refresh-token rotation with reuse detection.
+    pub(crate) refresh_rotation: bool,
 }
 
 /// A setting that stops the app before it binds.
@@ -37,6 +43,8 @@ pub(crate) enum SettingsError {
     Jwt(ConfigError),
     /// `PORT` is not a port number.
     Port(String),
+    /// `JWT_REFRESH_ROTATION` is not a boolean.
+    RefreshRotation(String),
     /// The `.env` file cannot be read.
     DotEnv(String),
 }
@@ -46,6 +54,10 @@ impl std::fmt::Display for SettingsError {
         match self {
             SettingsError::Jwt(e) => write!(f, "{e}"),
             SettingsError::Port(v) => write!(f, "PORT: expected a port number, got {v:?}"),
+            SettingsError::RefreshRotation(v) => write!(
+                f,
+                "JWT_REFRESH_ROTATION: expected true/false (or 1/0, yes/no, on/off), got {v:?}"
+            ),
             SettingsError::DotEnv(e) => write!(f, "cannot read .env: {e}"),
         }
     }
@@ -89,7 +101,33 @@ impl Settings {
             None => 8080,
             Some(p) => p.parse().map_err(|_| SettingsError::Port(p.to_owned()))?,
         };
-        Ok(Self { jwt, host, port })
+        let redis_url = vars
+            .get("REDIS_URL")
+            .map(|u| u.trim())
+            .filter(|u| !u.is_empty())
+            .map(str::to_owned);
+        let redis_prefix = vars.get("REDIS_PREFIX").filter(|p| !p.is_empty()).cloned();
+        let refresh_rotation = match vars.get("JWT_REFRESH_ROTATION") {
+            None => false,
+            Some(v) => parse_bool(v).ok_or_else(|| SettingsError::RefreshRotation(v.clone()))?,
+        };
+        Ok(Self {
+            jwt,
+            host,
+            port,
+            redis_url,
+            redis_prefix,
+            refresh_rotation,
+        })
+    }
+}
+
+/// A boolean spelled the way the library reads `JWT_*` booleans.
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
     }
 }
 
@@ -139,5 +177,31 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("JWT_COOKIE_SECURE"), "{err}");
+        let err = Settings::from_vars(&vars(&[
+            ("SECRET_KEY", "a"),
+            ("JWT_REFRESH_ROTATION", "sure"),
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("JWT_REFRESH_ROTATION"), "{err}");
+    }
+
+    #[test]
+    fn redis_url_and_rotation() {
+        let s = Settings::from_vars(&vars(&[("SECRET_KEY", "a")])).unwrap();
+        assert_eq!((s.redis_url, s.refresh_rotation), (None, false));
+        let s = Settings::from_vars(&vars(&[
+            ("SECRET_KEY", "a"),
+            ("REDIS_URL", " redis://127.0.0.1:6379/0 "),
+            ("JWT_REFRESH_ROTATION", "On"),
+        ]))
+        .unwrap();
+        assert_eq!(s.redis_url.as_deref(), Some("redis://127.0.0.1:6379/0"));
+        assert!(s.refresh_rotation);
+        let s = Settings::from_vars(&vars(&[("SECRET_KEY", "a"), ("REDIS_URL", "")])).unwrap();
+        assert_eq!(
+            s.redis_url, None,
+            "an empty REDIS_URL means the in-memory store"
+        );
     }
 }

@@ -35,6 +35,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
+pub mod cookies;
+
 /// How long a server may take to print its listening line.
 pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -271,10 +273,13 @@ impl AppKind {
 fn is_setting(name: &str) -> bool {
     name.starts_with("JWT_")
         || name.starts_with("EXAMPLE_APP_")
-        || matches!(name, "SECRET_KEY" | "HOST" | "PORT")
+        || matches!(
+            name,
+            "SECRET_KEY" | "HOST" | "PORT" | "REDIS_URL" | "REDIS_PREFIX"
+        )
 }
 
-/// A command with the inherited settings (`JWT_*`, `SECRET_KEY`, `HOST`, `PORT`,
+/// A command with the inherited settings (`JWT_*`, `SECRET_KEY`, `HOST`, `PORT`, `REDIS_URL`, `REDIS_PREFIX`,
 /// `EXAMPLE_APP_*`) removed and `env` set, running in `dir`.
 fn sanitised_command(program: &Path, dir: &Path, env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(program);

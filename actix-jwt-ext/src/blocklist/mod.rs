@@ -23,12 +23,16 @@
 //! ```
 
 mod memory;
+#[cfg(feature = "redis")]
+mod redis;
 
 use std::time::SystemTime;
 
 use futures_util::future::LocalBoxFuture;
 
 pub use self::memory::InMemoryBlocklist;
+#[cfg(feature = "redis")]
+pub use self::redis::{RedisBlocklist, RedisBlocklistBuilder};
 
 /// A store of revoked token ids (`jti`). Implement it for your database or cache; async, and
 /// the futures need not be `Send` (Actix runs each worker on one thread).

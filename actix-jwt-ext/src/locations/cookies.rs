@@ -11,31 +11,62 @@ use std::borrow::Cow;
 
 use actix_web::http::header::{HeaderMap, COOKIE};
 
-use super::{header_text, mime, Lookup, RequestParts};
+use super::{header_text, latin1, mime, Lookup, RequestParts};
 use crate::config::JwtConfig;
 use crate::error::JwtError;
 
+/// `true` for the bodies Flask's `request.form` reads: URL-encoded and multipart forms.
 pub(super) fn is_form(headers: &HeaderMap) -> bool {
-    mime(headers).as_deref() == Some("application/x-www-form-urlencoded")
+    matches!(
+        mime(headers).as_deref(),
+        Some("application/x-www-form-urlencoded" | "multipart/form-data")
+    )
 }
 
-/// The first cookie called `name`, parsed leniently: a malformed neighbour does not hide it.
+/// The first cookie called `name`, parsed leniently: a malformed neighbour does not hide it,
+/// and bytes outside ASCII are read as Latin-1, as Werkzeug does.
 pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<Cow<'a, str>> {
     headers.get_all(COOKIE).find_map(|line| {
-        let line = std::str::from_utf8(line.as_bytes()).ok()?;
-        line.split(';').find_map(|pair| {
-            let (k, v) = pair.split_once('=')?;
-            if k.trim() != name {
-                return None;
-            }
-            let v = v.trim();
-            let v = v
-                .strip_prefix('"')
-                .and_then(|v| v.strip_suffix('"'))
-                .unwrap_or(v);
-            Some(Cow::Borrowed(v))
+        let text = latin1(line.as_bytes());
+        let range = find_cookie(&text, name)?;
+        Some(match text {
+            Cow::Borrowed(s) => Cow::Borrowed(&s[range]),
+            Cow::Owned(s) => Cow::Owned(s[range].to_owned()),
         })
     })
+}
+
+/// The byte range of the value of cookie `name` in a `Cookie` header line.
+fn find_cookie(line: &str, name: &str) -> Option<std::ops::Range<usize>> {
+    let base = line.as_ptr() as usize;
+    line.split(';').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        if k.trim() != name {
+            return None;
+        }
+        let v = v.trim();
+        let v = v
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(v);
+        let start = v.as_ptr() as usize - base;
+        Some(start..start + v.len())
+    })
+}
+
+/// The form field `field` of a URL-encoded or multipart body (Flask's `request.form`).
+fn form_field(headers: &HeaderMap, body: &[u8], field: &str) -> Option<String> {
+    let content_type = headers
+        .get(actix_web::http::header::CONTENT_TYPE)?
+        .to_str()
+        .ok()?;
+    match mime(headers).as_deref()? {
+        "application/x-www-form-urlencoded" => form_urlencoded::parse(body)
+            .find(|(k, _)| k == field)
+            .map(|(_, v)| v.into_owned()),
+        "multipart/form-data" => super::multipart::field(content_type, body, field),
+        _ => None,
+    }
 }
 
 pub(super) fn lookup<'a>(
@@ -70,12 +101,11 @@ pub(super) fn lookup<'a>(
     }
     let mut csrf = header_text(req.headers(), header_name).filter(|v| !v.is_empty());
     if csrf.is_none() && config.csrf_check_form && is_form(req.headers()) {
-        csrf = parts.body.and_then(|body| {
-            form_urlencoded::parse(body)
-                .find(|(k, _)| k == field_name.as_str())
-                .map(|(_, v)| Cow::<str>::Owned(v.into_owned()))
-                .filter(|v| !v.is_empty())
-        });
+        csrf = parts
+            .body
+            .and_then(|body| form_field(req.headers(), body, field_name))
+            .filter(|v| !v.is_empty())
+            .map(Cow::Owned);
     }
     match csrf {
         Some(csrf) => Ok(Lookup::Found {
@@ -140,6 +170,32 @@ mod tests {
             .method(actix_web::http::Method::POST)
             .insert_header(("x-csrf-token", "v"));
         assert_eq!(run(sent, None, &config), Ok(Some("v".into())));
+    }
+
+    #[test]
+    fn non_utf8_neighbours_do_not_hide_cookies() {
+        let line = actix_web::http::header::HeaderValue::from_bytes(
+            b"other=\xe9; access_token_cookie=tok",
+        )
+        .unwrap();
+        let req = TestRequest::default()
+            .insert_header((COOKIE, line))
+            .to_http_request();
+        assert_eq!(cookie(req.headers(), "access_token_cookie").unwrap(), "tok");
+        assert_eq!(cookie(req.headers(), "other").unwrap(), "\u{e9}");
+    }
+
+    #[test]
+    fn multipart_form_field_is_read() {
+        let config = JwtConfig {
+            csrf_check_form: true,
+            ..JwtConfig::default()
+        };
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--XyZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\nabc\r\n--XyZ--\r\n";
+        let req = TestRequest::post()
+            .insert_header((COOKIE, "access_token_cookie=t"))
+            .insert_header(("content-type", "multipart/form-data; boundary=XyZ"));
+        assert_eq!(run(req, Some(body), &config), Ok(Some("abc".into())));
     }
 
     #[test]

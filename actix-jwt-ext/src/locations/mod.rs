@@ -10,6 +10,7 @@
 mod cookies;
 mod headers;
 mod json;
+mod multipart;
 mod query;
 
 use std::borrow::Cow;
@@ -107,7 +108,7 @@ pub(crate) fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<Cow<
     Some(text)
 }
 
-fn latin1(bytes: &[u8]) -> Cow<'_, str> {
+pub(crate) fn latin1(bytes: &[u8]) -> Cow<'_, str> {
     match std::str::from_utf8(bytes) {
         Ok(s) if s.is_ascii() => Cow::Borrowed(s),
         _ => Cow::Owned(bytes.iter().map(|&b| char::from(b)).collect()),
