@@ -1,0 +1,1 @@
+//! Port of upstream `tests/test_add_context_processor.py`.

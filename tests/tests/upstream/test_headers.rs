@@ -1,0 +1,1 @@
+//! Port of upstream `tests/test_headers.py`.

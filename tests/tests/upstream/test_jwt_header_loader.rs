@@ -1,0 +1,1 @@
+//! Port of upstream `tests/test_jwt_header_loader.py`.

@@ -1,0 +1,1 @@
+//! Port of upstream `tests/test_user_lookup.py`.
