@@ -174,9 +174,25 @@ fn base(
         cookie = cookie.same_site(same_site);
     }
     if let Some(domain) = domain.or(config.cookie_domain.as_deref()) {
-        cookie = cookie.domain(domain.trim_start_matches('.').to_owned());
+        cookie = cookie.domain(cookie_domain(domain));
     }
     cookie
+}
+
+/// The `Domain` attribute as Werkzeug writes it: no port, no leading dots, non-ASCII labels
+/// IDNA-encoded (`Bücher.example` → `xn--bcher-kva.example`).
+fn cookie_domain(domain: &str) -> String {
+    let host = domain.split(':').next().unwrap_or_default().trim_start_matches('.');
+    host.split('.')
+        .map(|label| {
+            if label.is_ascii() {
+                label.to_owned()
+            } else {
+                idna::domain_to_ascii(label).unwrap_or_else(|_| label.to_owned())
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 fn with_lifetime(cookie: CookieBuilder<'static>, max_age: Option<Duration>) -> Cookie<'static> {
@@ -413,6 +429,14 @@ mod tests {
             );
             assert_eq!(off.unset_jwt_cookies().iter().count(), 2);
         }
+    }
+
+    #[test]
+    fn domains_are_written_like_werkzeug() {
+        assert_eq!(cookie_domain(".example.com"), "example.com");
+        assert_eq!(cookie_domain("override.com:8080"), "override.com");
+        assert_eq!(cookie_domain("Bücher.Example"), "xn--bcher-kva.Example");
+        assert_eq!(cookie_domain("..Override.COM"), "Override.COM");
     }
 
     #[test]

@@ -2,16 +2,23 @@
 //! view of a response's `Set-Cookie` headers for comparing two apps, and a raw-bytes sender
 //! (for header values that are not UTF-8).
 //!
+//! [`set_cookie_response`] and [`cookie_tool_batch`] serve `tests/tests/cookie_helpers.rs` (the
+//! cookie helpers' per-call overrides against `tests/python/cookie_tool.py`).
+//!
 //! Added for `tests/tests/cookies.rs`; nothing here changes the behaviour of the rest of the
 //! support library.
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::net::TcpStream;
+use std::process::Stdio;
 
 use serde_json::{json, Value};
 
-use crate::{jwt_parts, looks_like_jwt, now, read_response, Response, Server, HTTP_TIMEOUT};
+use crate::{
+    jwt_parts, looks_like_jwt, now, python, read_response, sanitised_command, workspace_root,
+    Response, Server, TempDir, HTTP_TIMEOUT,
+};
 
 /// One `Set-Cookie` header, parsed (RFC 6265 §5.2, without the date heuristics).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -384,6 +391,74 @@ pub fn raw_request(
         out.extend_from_slice(b);
     }
     out
+}
+
+/// A [`Response`] (status 200, empty body) whose headers are the given `Set-Cookie` values,
+/// in order: for [`set_cookie_summary`] of headers that did not come over HTTP (a cookie
+/// helper's output).
+pub fn set_cookie_response<I, S>(lines: I) -> Response
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    Response {
+        status: 200,
+        headers: lines
+            .into_iter()
+            .map(|l| ("Set-Cookie".to_owned(), l.into()))
+            .collect(),
+        body: Vec::new(),
+    }
+}
+
+/// Runs `python tests/python/cookie_tool.py --batch` with the settings `env` (inherited
+/// settings removed) in a temporary directory, giving it `calls` (one argument list per helper
+/// call) on stdin; returns one entry per call: the JSON list of `Set-Cookie` values, or the
+/// `{"error": .., "message": ..}` object of a helper that raised.
+///
+/// # Panics
+/// When the tool fails or prints something other than a JSON list of `calls.len()` entries.
+pub fn cookie_tool_batch(env: &[(&str, &str)], calls: &[Vec<String>]) -> Vec<Value> {
+    let dir = TempDir::new();
+    let script = workspace_root()
+        .join("tests")
+        .join("python")
+        .join("cookie_tool.py");
+    let mut child = sanitised_command(python(), dir.path(), env)
+        .arg(&script)
+        .arg("--batch")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run cookie_tool.py: {e}"));
+    let input = serde_json::to_vec(calls).unwrap_or_default();
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(&input)
+            .unwrap_or_else(|e| panic!("cannot write to cookie_tool.py: {e}"));
+    }
+    let out = child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("cookie_tool.py did not finish: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let failed = |why: &str| -> ! {
+        panic!(
+            "cookie_tool.py --batch {why} ({}).\nsettings: {env:?}\nstdout:\n{stdout}\nstderr:\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    if !out.status.success() {
+        failed("failed");
+    }
+    match serde_json::from_str::<Value>(stdout.trim()) {
+        Ok(Value::Array(items)) if items.len() == calls.len() => items,
+        _ => failed(&format!(
+            "did not print a JSON list of {} entries",
+            calls.len()
+        )),
+    }
 }
 
 #[cfg(test)]
