@@ -182,7 +182,11 @@ fn base(
 /// The `Domain` attribute as Werkzeug writes it: no port, no leading dots, non-ASCII labels
 /// IDNA-encoded (`Bücher.example` → `xn--bcher-kva.example`).
 fn cookie_domain(domain: &str) -> String {
-    let host = domain.split(':').next().unwrap_or_default().trim_start_matches('.');
+    let host = domain
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches('.');
     host.split('.')
         .map(|label| {
             if label.is_ascii() {

@@ -92,7 +92,8 @@ pub(crate) fn sign_into(
 /// The default keys: the HMAC secret, or the PEM key pair, parsed once.
 #[derive(Clone)]
 pub(crate) struct Keys {
-    pub(crate) encoding: EncodingKey,
+    /// `None` for a verify-only service (an asymmetric algorithm without `JWT_PRIVATE_KEY`).
+    pub(crate) encoding: Option<EncodingKey>,
     pub(crate) decoding: DecodingKey,
     /// HMAC keys with their pads precomputed, one per HS* algorithm (aws-lc-rs only).
     #[cfg(feature = "aws-lc-rs")]
@@ -126,13 +127,17 @@ impl Keys {
                 .effective_secret()
                 .ok_or(ConfigError::MissingSecret { algorithm: alg })?;
             Keys {
-                encoding: EncodingKey::from_secret(secret.as_bytes()),
+                encoding: Some(EncodingKey::from_secret(secret.as_bytes())),
                 decoding: DecodingKey::from_secret(secret.as_bytes()),
                 #[cfg(feature = "aws-lc-rs")]
                 hmac: hmac_keys(secret.as_bytes()),
             }
         } else {
-            let private = config.private_key.as_deref().unwrap_or_default().as_bytes();
+            let private = config
+                .private_key
+                .as_deref()
+                .map(str::trim)
+                .filter(|k| !k.is_empty());
             let public = config.public_key.as_deref().unwrap_or_default().as_bytes();
             let bad = |setting: &'static str| {
                 move |e: jsonwebtoken::errors::Error| ConfigError::InvalidKey {
@@ -141,20 +146,16 @@ impl Keys {
                     reason: e.to_string(),
                 }
             };
-            let (encoding, decoding) = match alg.family() {
-                AlgorithmFamily::Rsa => (
-                    EncodingKey::from_rsa_pem(private).map_err(bad("JWT_PRIVATE_KEY"))?,
-                    DecodingKey::from_rsa_pem(public).map_err(bad("JWT_PUBLIC_KEY"))?,
-                ),
-                AlgorithmFamily::Ec => (
-                    EncodingKey::from_ec_pem(private).map_err(bad("JWT_PRIVATE_KEY"))?,
-                    DecodingKey::from_ec_pem(public).map_err(bad("JWT_PUBLIC_KEY"))?,
-                ),
-                _ => (
-                    EncodingKey::from_ed_pem(private).map_err(bad("JWT_PRIVATE_KEY"))?,
-                    DecodingKey::from_ed_pem(public).map_err(bad("JWT_PUBLIC_KEY"))?,
-                ),
+            type Parse<K> = fn(&[u8]) -> jsonwebtoken::errors::Result<K>;
+            let (encode, decode): (Parse<EncodingKey>, Parse<DecodingKey>) = match alg.family() {
+                AlgorithmFamily::Rsa => (EncodingKey::from_rsa_pem, DecodingKey::from_rsa_pem),
+                AlgorithmFamily::Ec => (EncodingKey::from_ec_pem, DecodingKey::from_ec_pem),
+                _ => (EncodingKey::from_ed_pem, DecodingKey::from_ed_pem),
             };
+            let encoding = private
+                .map(|pem| encode(pem.as_bytes()).map_err(bad("JWT_PRIVATE_KEY")))
+                .transpose()?;
+            let decoding = decode(public).map_err(bad("JWT_PUBLIC_KEY"))?;
             Keys {
                 encoding,
                 decoding,
@@ -164,6 +165,15 @@ impl Keys {
         };
         keys.self_test(alg)?;
         Ok(keys)
+    }
+
+    /// The signing key, or the error flask-jwt-extended gives when it is missing.
+    pub(crate) fn encoding(&self, alg: Algorithm) -> Result<&EncodingKey, JwtError> {
+        self.encoding.as_ref().ok_or_else(|| {
+            JwtError::Encode(format!(
+                "JWT_PRIVATE_KEY must be set to use asymmetric cryptography algorithm \"{alg:?}\""
+            ))
+        })
     }
 
     /// Checks a signature with the configured key.
@@ -184,8 +194,11 @@ impl Keys {
     /// that does not match the public key, fails at startup instead of at the first request.
     fn self_test(&self, alg: Algorithm) -> Result<(), ConfigError> {
         const PROBE: &[u8] = b"actix-jwt-ext key check";
+        let Some(encoding) = &self.encoding else {
+            return Ok(()); // verify-only: nothing to pair the public key with
+        };
         let mut sig = String::new();
-        sign_into(alg, &self.encoding, PROBE, &mut sig).map_err(|e| ConfigError::InvalidKey {
+        sign_into(alg, encoding, PROBE, &mut sig).map_err(|e| ConfigError::InvalidKey {
             setting: if alg.family() == AlgorithmFamily::Hmac {
                 "JWT_SECRET_KEY"
             } else {
@@ -257,6 +270,17 @@ mod tests {
             err.to_string().contains("ES384"),
             "a P-256 key for ES384: {err}"
         );
+        let verify_only = JwtConfig::builder()
+            .algorithm(Algorithm::ES256)
+            .public_key(EC_PUBLIC)
+            .build()
+            .unwrap();
+        let keys_only = Keys::from_config(&verify_only).unwrap();
+        assert!(keys_only
+            .encoding(Algorithm::ES256)
+            .unwrap_err()
+            .to_string()
+            .contains("JWT_PRIVATE_KEY"));
         let err = keys(Algorithm::EdDSA, ED_PRIVATE, RSA_PUBLIC).unwrap_err();
         assert_eq!(err.setting(), Some("JWT_PUBLIC_KEY"));
         assert!(

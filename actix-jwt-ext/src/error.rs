@@ -13,7 +13,7 @@
 //! | [`ClaimsVerification`](JwtError::ClaimsVerification) | 400 | `User claims verification failed` | `token_verification_failed_loader` |
 //! | [`PayloadTooLarge`](JwtError::PayloadTooLarge) | 413 | `Request body too large` | `error_renderer` |
 //! | [`Unavailable`](JwtError::Unavailable) | 503 | `Service unavailable` | `error_renderer` |
-//! | [`Encode`](JwtError::Encode), [`NotConfigured`](JwtError::NotConfigured) | 500 | `Internal Server Error` (opaque) | `error_renderer` |
+//! | [`Encode`](JwtError::Encode), [`NotConfigured`](JwtError::NotConfigured), [`Misconfigured`](JwtError::Misconfigured) | 500 | `Internal Server Error` (opaque) | `error_renderer` |
 //!
 //! Inside a request the [`JwtManager`](crate::JwtManager) renders errors through its loaders
 //! under `JWT_ERROR_MESSAGE_KEY`. Outside (a bare `ResponseError` conversion) the body uses
@@ -79,6 +79,10 @@ pub enum JwtError {
     /// An extractor or middleware ran without a registered [`JwtManager`](crate::JwtManager).
     #[error("no JwtManager is registered on this app: call `.configure(jwt.init_app())`")]
     NotConfigured,
+    /// The app uses a feature it did not set up (for example [`CurrentUser`](crate::CurrentUser)
+    /// without a user lookup loader). A programming error: clients see an opaque 500.
+    #[error("{0}")]
+    Misconfigured(&'static str),
 }
 
 impl JwtError {
@@ -98,14 +102,18 @@ impl JwtError {
             JwtError::ClaimsVerification(_) => StatusCode::BAD_REQUEST,
             JwtError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             JwtError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            JwtError::Encode(_) | JwtError::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
+            JwtError::Encode(_) | JwtError::NotConfigured | JwtError::Misconfigured(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
     /// The text a client sees. Server-side failures are opaque: their details stay in logs.
     pub fn public_message(&self) -> String {
         match self {
-            JwtError::Encode(_) | JwtError::NotConfigured => "Internal Server Error".to_owned(),
+            JwtError::Encode(_) | JwtError::NotConfigured | JwtError::Misconfigured(_) => {
+                "Internal Server Error".to_owned()
+            }
             other => other.to_string(),
         }
     }

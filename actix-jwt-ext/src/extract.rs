@@ -330,12 +330,17 @@ impl<U: 'static> FromJwt for CurrentUser<U> {
                         .ok_or(JwtError::NotConfigured)?;
                     if !manager.has_user_loader() {
                         log::error!("actix-jwt-ext: CurrentUser needs a user_lookup_loader on the JwtManager");
-                        return Err(JwtError::NotConfigured);
+                        return Err(JwtError::Misconfigured(
+                            "You must provide a `user_lookup_loader` callback to use CurrentUser",
+                        ));
                     }
-                    let user = manager
-                        .lookup_user(jwt.token())
-                        .await?
-                        .ok_or(JwtError::NotConfigured)?;
+                    let user =
+                        manager
+                            .lookup_user(jwt.token())
+                            .await?
+                            .ok_or(JwtError::Misconfigured(
+                            "You must provide a `user_lookup_loader` callback to use CurrentUser",
+                        ))?;
                     req.extensions_mut().insert(LoadedUser(Rc::clone(&user)));
                     user
                 }
@@ -345,7 +350,7 @@ impl<U: 'static> FromJwt for CurrentUser<U> {
                     "actix-jwt-ext: CurrentUser<{}> does not match the type the user_lookup_loader returns",
                     std::any::type_name::<U>()
                 );
-                JwtError::NotConfigured
+                JwtError::Misconfigured("CurrentUser<U> does not match the user_lookup_loader's type")
             })
         })
     }

@@ -135,6 +135,10 @@ pub use crate::verify::{
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
 
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/MIGRATION.md")]
+struct MigrationGuideDoctests;
+
 /// The JWT primitives this crate is built on ([`jsonwebtoken`]): use its `DecodingKey` and
 /// `EncodingKey` in the key loaders, and `Algorithm` in the configuration.
 pub use jsonwebtoken;

@@ -475,6 +475,20 @@ impl Server {
         shared_text(&self.stderr)
     }
 
+    /// Waits (up to 10 s) until the server's stderr contains `needle`, and returns it: its
+    /// output is read by another thread, so a line printed at startup may arrive a little
+    /// after the listening line.
+    pub fn wait_for_stderr(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = self.stderr();
+            if text.contains(needle) || Instant::now() >= deadline {
+                return text;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Sends `req` to this server.
     pub fn send(&self, req: &Request) -> Response {
         send(&self.base_url, req)

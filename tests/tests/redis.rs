@@ -847,10 +847,10 @@ fn redis_outage_gives_503_and_the_app_recovers_by_itself() {
 
     // Started while Redis is down: the app comes up (with a warning naming REDIS_URL).
     let server = app(&url, &keys.prefix, false);
+    let stderr = server.wait_for_stderr("REDIS_URL");
     assert!(
-        server.stderr().contains("REDIS_URL"),
-        "a warning names REDIS_URL: {}",
-        server.stderr()
+        stderr.contains("REDIS_URL"),
+        "a warning names REDIS_URL: {stderr}"
     );
     let (access, _) = login(&server); // signing needs no store
     let (revoked, _) = login(&server);

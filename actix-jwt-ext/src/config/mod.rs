@@ -308,16 +308,17 @@ impl JwtConfig {
             });
         }
         if self.is_asymmetric() {
-            for (setting, key) in [
-                ("JWT_PRIVATE_KEY", &self.private_key),
-                ("JWT_PUBLIC_KEY", &self.public_key),
-            ] {
-                if key.as_deref().is_none_or(|k| k.trim().is_empty()) {
-                    return Err(ConfigError::MissingKey {
-                        setting,
-                        algorithm: self.algorithm,
-                    });
-                }
+            // JWT_PRIVATE_KEY may be absent: a verify-only service (tokens come from elsewhere)
+            // fails only when it tries to create a token, as flask-jwt-extended does.
+            if self
+                .public_key
+                .as_deref()
+                .is_none_or(|k| k.trim().is_empty())
+            {
+                return Err(ConfigError::MissingKey {
+                    setting: "JWT_PUBLIC_KEY",
+                    algorithm: self.algorithm,
+                });
             }
         } else if self.effective_secret().is_none() {
             return Err(ConfigError::MissingSecret {

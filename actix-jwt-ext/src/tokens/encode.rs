@@ -309,7 +309,12 @@ impl<'a> TokenBuilder<'a> {
             }
             None => {
                 let mut sig = String::new();
-                crypto::sign_into(alg, &m.keys().encoding, token.as_bytes(), &mut sig)?;
+                crypto::sign_into(
+                    alg,
+                    m.keys().encoding(cfg.algorithm)?,
+                    token.as_bytes(),
+                    &mut sig,
+                )?;
                 sig
             }
         };

@@ -13,6 +13,10 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod support_a;
+mod support_c;
+
+mod support_b;
 mod test_add_context_processor;
 mod test_additional_claims_loader;
 mod test_asymmetric_crypto;
