@@ -217,13 +217,15 @@ impl<T: DeserializeOwned + 'static> FromJwt for JwtIdentity<T> {
         _: HttpRequest,
         jwt: Rc<VerifiedJwt>,
     ) -> LocalBoxFuture<'static, Result<Self, JwtError>> {
-        let result = match jwt.identity() {
-            Some(value) => T::deserialize(value).map(JwtIdentity).map_err(|e| {
-                JwtError::invalid(format!(
-                    "Identity claim ({}) has an unexpected type: {e}",
-                    jwt.identity_claim()
-                ))
-            }),
+        let result = match jwt.identity_json() {
+            Some(raw) => serde_json::from_str::<T>(raw)
+                .map(JwtIdentity)
+                .map_err(|e| {
+                    JwtError::invalid(format!(
+                        "Identity claim ({}) has an unexpected type: {e}",
+                        jwt.identity_claim()
+                    ))
+                }),
             None => Err(JwtError::invalid(format!(
                 "Missing claim: {}",
                 jwt.identity_claim()

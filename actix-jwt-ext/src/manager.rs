@@ -201,7 +201,7 @@ impl JwtManager {
         token: &str,
         options: DecodeOptions<'_>,
     ) -> Result<DecodedToken, JwtError> {
-        let raw = RawToken::parse(token)?;
+        let mut raw = RawToken::parse(token)?;
         crate::tokens::check_header_params(&raw.header)?;
         let claims = raw.claims()?;
         let inner = &self.inner;

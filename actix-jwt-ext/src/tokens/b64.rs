@@ -26,6 +26,11 @@ pub(crate) fn decode(text: &str) -> Option<Vec<u8>> {
     ENGINE.decode(text).ok()
 }
 
+/// Decodes into `out`; `None` when the text is not canonical base64url or does not fit.
+pub(crate) fn decode_slice(text: &str, out: &mut [u8]) -> Option<usize> {
+    ENGINE.decode_slice(text, out).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

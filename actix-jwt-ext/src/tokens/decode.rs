@@ -4,20 +4,35 @@
 use std::sync::Arc;
 
 use jsonwebtoken::{Algorithm, AlgorithmFamily};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+use super::object::{json_str, JsonObject, ObjectError};
 use super::validate::{validate_claims, ClaimRules};
 use super::{b64, DecodedToken};
 use crate::crypto::KeyRef;
 use crate::error::JwtError;
 
+/// The largest signature accepted (RSA-4096 is 512 bytes), decoded without allocating.
+const MAX_SIGNATURE: usize = 1024;
+
 /// The three segments of a compact JWS, decoded but not verified.
 #[derive(Debug)]
 pub(crate) struct RawToken<'a> {
     pub(crate) signing_input: &'a str,
-    pub(crate) header: Map<String, Value>,
-    pub(crate) payload: Vec<u8>,
-    pub(crate) signature: Vec<u8>,
+    pub(crate) header: JsonObject,
+    payload: Vec<u8>,
+    signature: ([u8; MAX_SIGNATURE], usize),
+}
+
+fn object_error(part: &str, e: ObjectError) -> JwtError {
+    match e {
+        ObjectError::NotObject => {
+            JwtError::invalid(format!("Invalid {part} string: must be a json object"))
+        }
+        ObjectError::Syntax(reason) => {
+            JwtError::invalid(format!("Invalid {part} string: {reason}"))
+        }
+    }
 }
 
 impl<'a> RawToken<'a> {
@@ -31,89 +46,56 @@ impl<'a> RawToken<'a> {
             .ok_or_else(|| JwtError::invalid("Not enough segments"))?;
         let header =
             b64::decode(header).ok_or_else(|| JwtError::invalid("Invalid header padding"))?;
-        let header = match serde_json::from_slice::<Value>(&header) {
-            Ok(Value::Object(map)) => map,
-            Ok(_) => {
-                return Err(JwtError::invalid(
-                    "Invalid header string: must be a json object",
-                ))
-            }
-            Err(e) => {
-                return Err(JwtError::invalid(format!(
-                    "Invalid header string: {}",
-                    json_reason(&e)
-                )))
-            }
-        };
+        let header = JsonObject::parse(header).map_err(|e| object_error("header", e))?;
         // PyJWT's `_load`: with `b64: false` (RFC 7797) the payload segment must be empty.
-        if header.get("b64") == Some(&Value::Bool(false)) && !payload.is_empty() {
+        if header.get("b64") == Some("false") && !payload.is_empty() {
             return Err(JwtError::invalid(
                 "Payload segment must be empty when 'b64' is false.",
             ));
         }
         let payload =
             b64::decode(payload).ok_or_else(|| JwtError::invalid("Invalid payload padding"))?;
-        let signature =
-            b64::decode(signature).ok_or_else(|| JwtError::invalid("Invalid crypto padding"))?;
+        let mut sig = [0u8; MAX_SIGNATURE];
+        let len = b64::decode_slice(signature, &mut sig)
+            .ok_or_else(|| JwtError::invalid("Invalid crypto padding"))?;
         Ok(Self {
             signing_input,
             header,
             payload,
-            signature,
+            signature: (sig, len),
         })
     }
 
     /// The payload as a JSON object (PyJWT's `_decode_payload`).
-    pub(crate) fn claims(&self) -> Result<Map<String, Value>, JwtError> {
-        match serde_json::from_slice::<Value>(&self.payload) {
-            Ok(Value::Object(map)) => Ok(map),
-            Ok(_) => Err(JwtError::invalid(
-                "Invalid payload string: must be a json object",
-            )),
-            Err(e) => Err(JwtError::invalid(format!(
-                "Invalid payload string: {}",
-                json_reason(&e)
-            ))),
-        }
+    pub(crate) fn claims(&mut self) -> Result<JsonObject, JwtError> {
+        JsonObject::parse(std::mem::take(&mut self.payload)).map_err(|e| object_error("payload", e))
     }
-}
 
-/// A short reason for a JSON syntax error, without echoing the input.
-fn json_reason(e: &serde_json::Error) -> String {
-    format!("{} at line {} column {}", category(e), e.line(), e.column())
-}
-
-fn category(e: &serde_json::Error) -> &'static str {
-    match e.classify() {
-        serde_json::error::Category::Eof => "unexpected end of data",
-        serde_json::error::Category::Syntax => "invalid JSON",
-        serde_json::error::Category::Data => "invalid data",
-        serde_json::error::Category::Io => "unreadable",
+    fn signature(&self) -> &[u8] {
+        &self.signature.0[..self.signature.1]
     }
 }
 
 /// PyJWT's header checks that run before any key is chosen: `kid` must be a string; a
 /// `crit` list names extensions this verifier does not implement, so it is refused, and so is
 /// `b64` (RFC 7797 unencoded payloads are never accepted).
-pub(crate) fn check_header_params(header: &Map<String, Value>) -> Result<(), JwtError> {
+pub(crate) fn check_header_params(header: &JsonObject) -> Result<(), JwtError> {
     if let Some(kid) = header.get("kid") {
-        if !kid.is_string() {
+        if !kid.starts_with('"') {
             return Err(JwtError::invalid(
                 "Key ID header parameter must be a string",
             ));
         }
     }
-    if let Some(crit) = header.get("crit") {
-        let Value::Array(items) = crit else {
-            return Err(JwtError::invalid(
-                "Invalid 'crit' header: must be a non-empty list",
-            ));
+    if header.contains("crit") {
+        let items = match header.value("crit") {
+            Some(Value::Array(items)) if !items.is_empty() => items,
+            _ => {
+                return Err(JwtError::invalid(
+                    "Invalid 'crit' header: must be a non-empty list",
+                ))
+            }
         };
-        if items.is_empty() {
-            return Err(JwtError::invalid(
-                "Invalid 'crit' header: must be a non-empty list",
-            ));
-        }
         // `b64` (RFC 7797) is the one extension PyJWT knows; unencoded payloads are refused
         // below, so no critical extension is supported here.
         return Err(match items.first() {
@@ -123,7 +105,7 @@ pub(crate) fn check_header_params(header: &Map<String, Value>) -> Result<(), Jwt
             _ => JwtError::invalid("Invalid 'crit' header: values must be strings"),
         });
     }
-    if header.contains_key("b64") {
+    if header.contains("b64") {
         return Err(JwtError::invalid(
             "The 'b64' header parameter requires 'b64' to be listed in 'crit'.",
         ));
@@ -143,7 +125,7 @@ pub(crate) struct DecodeOptions<'a> {
 /// Verifies an already parsed token with `key` and returns it with decode defaults.
 pub(crate) fn decode_with(
     raw: RawToken<'_>,
-    claims: Map<String, Value>,
+    claims: JsonObject,
     key: KeyRef<'_>,
     rules: &ClaimRules<'_>,
     algorithms: &[Algorithm],
@@ -152,11 +134,9 @@ pub(crate) fn decode_with(
 ) -> Result<DecodedToken, JwtError> {
     let alg = match raw.header.get("alg") {
         None => return Err(JwtError::invalid("Algorithm not specified")),
-        Some(Value::String(name)) => name
-            .parse::<Algorithm>()
-            .ok()
+        Some(name) => json_str(name)
+            .and_then(|name| name.parse::<Algorithm>().ok())
             .filter(|a| algorithms.contains(a)),
-        Some(_) => None,
     }
     .ok_or_else(|| JwtError::invalid("The specified alg value is not allowed"))?;
     if alg.family() != key.family() {
@@ -165,29 +145,20 @@ pub(crate) fn decode_with(
             _ => "Could not parse the provided public key.",
         }));
     }
-    if !key.verify(alg, raw.signing_input.as_bytes(), &raw.signature)? {
+    if !key.verify(alg, raw.signing_input.as_bytes(), raw.signature())? {
         return Err(JwtError::invalid("Signature verification failed"));
     }
     let expired = validate_claims(&claims, rules, options.allow_expired, super::now_f64())?;
-    if !claims.contains_key(&**identity_claim) {
+    if !claims.contains(identity_claim) {
         return Err(JwtError::invalid(format!(
             "Missing claim: {identity_claim}"
         )));
     }
-    let mut claims = claims;
-    claims
-        .entry("type")
-        .or_insert_with(|| Value::String("access".to_owned()));
-    claims.entry("fresh").or_insert(Value::Bool(false));
-    claims.entry("jti").or_insert(Value::Null);
     if let Some(sent) = options.csrf_value.filter(|v| !v.is_empty()) {
         let Some(expected) = claims.get("csrf") else {
             return Err(JwtError::invalid("Missing claim: csrf"));
         };
-        if !expected
-            .as_str()
-            .is_some_and(|expected| crate::csrf::values_match(expected, sent))
-        {
+        if !json_str(expected).is_some_and(|expected| crate::csrf::values_match(&expected, sent)) {
             return Err(JwtError::Csrf(
                 "CSRF double submit tokens do not match".to_owned(),
             ));
@@ -238,7 +209,7 @@ mod tests {
 
     #[test]
     fn header_params_are_checked() {
-        let parse = |json: &str| serde_json::from_str::<Map<String, Value>>(json).unwrap();
+        let parse = |json: &str| JsonObject::parse(json.as_bytes().to_vec()).unwrap();
         assert!(check_header_params(&parse(r#"{"kid":"a"}"#)).is_ok());
         assert_eq!(
             check_header_params(&parse(r#"{"kid":1}"#))

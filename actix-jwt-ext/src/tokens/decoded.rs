@@ -1,50 +1,85 @@
 //! [`DecodedToken`]: a verified token's JOSE header and claims, with decode defaults filled in.
 
-use std::sync::Arc;
+use std::borrow::Cow;
+use std::sync::{Arc, OnceLock};
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use super::object::JsonObject;
+
 /// A decoded token: its header and its claims, where the claims carry flask-jwt-extended's
 /// decode defaults (`type: "access"`, `fresh: false`, `jti: null` when absent).
-#[derive(Clone, Debug, Default, PartialEq)]
+///
+/// The token is kept as its JSON text with an index of its members: the accessors for the
+/// registered claims read it directly, and the full maps ([`header`](Self::header),
+/// [`claims`](Self::claims)) are built on first use.
+#[derive(Debug, Default)]
 pub struct DecodedToken {
-    header: Map<String, Value>,
-    claims: Map<String, Value>,
+    header: JsonObject,
+    claims: JsonObject,
     identity_claim: Arc<str>,
+    header_map: OnceLock<Map<String, Value>>,
+    claims_map: OnceLock<Map<String, Value>>,
+}
+
+impl Clone for DecodedToken {
+    fn clone(&self) -> Self {
+        Self::new(
+            self.header.clone(),
+            self.claims.clone(),
+            Arc::clone(&self.identity_claim),
+        )
+    }
+}
+
+impl PartialEq for DecodedToken {
+    fn eq(&self, other: &Self) -> bool {
+        self.header() == other.header() && self.claims() == other.claims()
+    }
 }
 
 impl DecodedToken {
-    pub(crate) fn new(
-        header: Map<String, Value>,
-        claims: Map<String, Value>,
-        identity_claim: Arc<str>,
-    ) -> Self {
+    pub(crate) fn new(header: JsonObject, claims: JsonObject, identity_claim: Arc<str>) -> Self {
         Self {
             header,
             claims,
             identity_claim,
+            header_map: OnceLock::new(),
+            claims_map: OnceLock::new(),
         }
     }
 
     /// The JOSE header (`get_jwt_header()`).
     pub fn header(&self) -> &Map<String, Value> {
-        &self.header
+        self.header_map.get_or_init(|| self.header.to_map())
     }
 
     /// All claims, with decode defaults (`get_jwt()`).
     pub fn claims(&self) -> &Map<String, Value> {
-        &self.claims
+        self.claims_map.get_or_init(|| {
+            let mut map = self.claims.to_map();
+            if !map.contains_key("type") {
+                map.insert("type".to_owned(), Value::String("access".to_owned()));
+            }
+            if !map.contains_key("fresh") {
+                map.insert("fresh".to_owned(), Value::Bool(false));
+            }
+            if !map.contains_key("jti") {
+                map.insert("jti".to_owned(), Value::Null);
+            }
+            map
+        })
     }
 
-    /// One claim.
+    /// One claim (with decode defaults).
     pub fn claim(&self, name: &str) -> Option<&Value> {
-        self.claims.get(name)
+        self.claims().get(name)
     }
 
     /// The claims deserialised into your own type.
     pub fn deserialize_claims<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        T::deserialize(&self.claims)
+        T::deserialize(self.claims())
     }
 
     /// The name of the identity claim (`JWT_IDENTITY_CLAIM`) this token was read with.
@@ -54,25 +89,35 @@ impl DecodedToken {
 
     /// The identity claim's value (`get_jwt_identity()`).
     pub fn identity(&self) -> Option<&Value> {
-        self.claims.get(&*self.identity_claim)
+        self.claim(&self.identity_claim)
+    }
+
+    /// The identity claim's raw JSON text (no parsing), for typed extraction.
+    pub(crate) fn identity_json(&self) -> Option<&str> {
+        self.claims.get(&self.identity_claim)
     }
 
     /// The identity when it is a string.
     pub fn identity_str(&self) -> Option<&str> {
-        self.identity().and_then(Value::as_str)
+        self.claim_str(&self.identity_claim)
+    }
+
+    /// A string claim, without building the claim map when it has no escapes.
+    fn claim_str(&self, name: &str) -> Option<&str> {
+        match self.claims.str(name)? {
+            Cow::Borrowed(s) => Some(s),
+            Cow::Owned(_) => self.claim(name).and_then(Value::as_str),
+        }
     }
 
     /// The `jti` claim, `None` when absent or `null`.
     pub fn jti(&self) -> Option<&str> {
-        self.claims.get("jti").and_then(Value::as_str)
+        self.claim_str("jti")
     }
 
-    /// The `type` claim: `"access"`, `"refresh"` or a custom type.
+    /// The `type` claim: `"access"` (also when absent), `"refresh"` or a custom type.
     pub fn token_type(&self) -> &str {
-        self.claims
-            .get("type")
-            .and_then(Value::as_str)
-            .unwrap_or("access")
+        self.claim_str("type").unwrap_or("access")
     }
 
     /// `true` for refresh tokens.
@@ -82,26 +127,28 @@ impl DecodedToken {
 
     /// The `exp` claim in seconds since the epoch, when present and numeric.
     pub fn expires_at(&self) -> Option<f64> {
-        self.claims.get("exp").and_then(Value::as_f64)
+        self.claims.number("exp")
     }
 
     /// The `csrf` claim, when present.
     pub fn csrf(&self) -> Option<&str> {
-        self.claims.get("csrf").and_then(Value::as_str)
+        self.claim_str("csrf")
     }
 
     /// `true` when the token is fresh at `now` (seconds since the epoch): `fresh` is `true`,
     /// or a timestamp not yet passed.
     pub fn is_fresh_at(&self, now: f64) -> bool {
         match self.claims.get("fresh") {
-            Some(Value::Bool(b)) => *b,
-            Some(Value::Number(n)) => n.as_f64().is_some_and(|ts| ts >= now),
-            _ => false,
+            Some("true") => true,
+            Some(_) => self.claims.number("fresh").is_some_and(|ts| ts >= now),
+            None => false,
         }
     }
 
     /// Splits the token into its header and claims.
     pub fn into_parts(self) -> (Map<String, Value>, Map<String, Value>) {
-        (self.header, self.claims)
+        let header = self.header().clone();
+        let claims = self.claims().clone();
+        (header, claims)
     }
 }

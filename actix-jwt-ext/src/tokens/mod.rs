@@ -24,6 +24,7 @@ mod b64;
 mod decode;
 mod decoded;
 mod encode;
+mod object;
 mod validate;
 
 pub(crate) use self::decode::{check_header_params, decode_with, DecodeOptions, RawToken};
@@ -50,7 +51,7 @@ pub(crate) use self::b64::{decode as b64_decode, encode_into as b64_encode_into}
 pub fn get_unverified_jwt_headers(token: &str) -> Result<Map<String, Value>, JwtError> {
     let raw = decode::RawToken::parse(token)?;
     decode::check_header_params(&raw.header)?;
-    Ok(raw.header)
+    Ok(raw.header.to_map())
 }
 
 /// Seconds since the Unix epoch, as a float (Python's `time.time()`).
