@@ -263,12 +263,14 @@ impl<'a> TokenBuilder<'a> {
         if let Some(d) = lifetime.duration() {
             claims.set("exp", Value::from((now + d.as_secs_f64()).floor() as i64));
         }
-        let mut extra = match &loaders.additional_claims {
-            Some(loader) => loader(&identity),
-            None => Map::new(),
-        };
-        extra.extend(self.claims);
-        for (k, v) in extra {
+        // The loader's claims, then the builder's (which win), each appended or overriding in
+        // place, as flask-jwt-extended's dict updates do.
+        if let Some(loader) = &loaders.additional_claims {
+            for (k, v) in loader(&identity) {
+                claims.set(&k, v);
+            }
+        }
+        for (k, v) in self.claims {
             claims.set(&k, v);
         }
 
@@ -279,6 +281,15 @@ impl<'a> TokenBuilder<'a> {
             header.extend(loader(&identity));
         }
         header.extend(self.headers);
+        // PyJWT drops a falsy `typ` and refuses a `kid` that is not a string.
+        if header.get("typ").is_some_and(|t| !crate::tokens::truthy(t)) {
+            header.remove("typ");
+        }
+        if header.get("kid").is_some_and(|k| !k.is_string()) {
+            return Err(JwtError::Encode(
+                "Key ID header parameter must be a string".into(),
+            ));
+        }
         let alg = match header.get("alg") {
             Some(Value::String(name)) => name.parse::<Algorithm>().map_err(|_| {
                 JwtError::Encode(format!("unknown algorithm {name:?} in additional headers"))
