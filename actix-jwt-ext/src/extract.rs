@@ -152,11 +152,11 @@ fn render(req: &HttpRequest, error: &JwtError) -> actix_web::Error {
 
 /// Extractors built from a verified token; [`Optional`] wraps any of them.
 pub trait FromJwt: Sized + 'static {
+    /// The future [`from_jwt`](Self::from_jwt) returns (`Ready` for the synchronous ones).
+    type Future: std::future::Future<Output = Result<Self, JwtError>> + 'static;
+
     /// Builds the extractor from the request's verified token.
-    fn from_jwt(
-        req: HttpRequest,
-        jwt: Rc<VerifiedJwt>,
-    ) -> LocalBoxFuture<'static, Result<Self, JwtError>>;
+    fn from_jwt(req: HttpRequest, jwt: Rc<VerifiedJwt>) -> Self::Future;
 }
 
 macro_rules! jwt_extractor {
@@ -191,11 +191,10 @@ impl Deref for Jwt {
 }
 
 impl FromJwt for Jwt {
-    fn from_jwt(
-        _: HttpRequest,
-        jwt: Rc<VerifiedJwt>,
-    ) -> LocalBoxFuture<'static, Result<Self, JwtError>> {
-        Box::pin(async move { Ok(Jwt(jwt)) })
+    type Future = std::future::Ready<Result<Self, JwtError>>;
+
+    fn from_jwt(_: HttpRequest, jwt: Rc<VerifiedJwt>) -> Self::Future {
+        std::future::ready(Ok(Jwt(jwt)))
     }
 }
 jwt_extractor!(Jwt);
@@ -213,10 +212,9 @@ impl<T> Deref for JwtIdentity<T> {
 }
 
 impl<T: DeserializeOwned + 'static> FromJwt for JwtIdentity<T> {
-    fn from_jwt(
-        _: HttpRequest,
-        jwt: Rc<VerifiedJwt>,
-    ) -> LocalBoxFuture<'static, Result<Self, JwtError>> {
+    type Future = std::future::Ready<Result<Self, JwtError>>;
+
+    fn from_jwt(_: HttpRequest, jwt: Rc<VerifiedJwt>) -> Self::Future {
         let result = match jwt.identity_json() {
             Some(raw) => serde_json::from_str::<T>(raw)
                 .map(JwtIdentity)
@@ -231,7 +229,7 @@ impl<T: DeserializeOwned + 'static> FromJwt for JwtIdentity<T> {
                 jwt.identity_claim()
             ))),
         };
-        Box::pin(async move { result })
+        std::future::ready(result)
     }
 }
 jwt_extractor!(JwtIdentity<T: DeserializeOwned>);
@@ -249,15 +247,14 @@ impl<T> Deref for Claims<T> {
 }
 
 impl<T: DeserializeOwned + 'static> FromJwt for Claims<T> {
-    fn from_jwt(
-        _: HttpRequest,
-        jwt: Rc<VerifiedJwt>,
-    ) -> LocalBoxFuture<'static, Result<Self, JwtError>> {
+    type Future = std::future::Ready<Result<Self, JwtError>>;
+
+    fn from_jwt(_: HttpRequest, jwt: Rc<VerifiedJwt>) -> Self::Future {
         let result = jwt
             .deserialize_claims::<T>()
             .map(Claims)
             .map_err(|e| JwtError::invalid(format!("Claims have an unexpected shape: {e}")));
-        Box::pin(async move { result })
+        std::future::ready(result)
     }
 }
 jwt_extractor!(Claims<T: DeserializeOwned>);
@@ -267,12 +264,11 @@ jwt_extractor!(Claims<T: DeserializeOwned>);
 pub struct JwtHeader(pub Map<String, Value>);
 
 impl FromJwt for JwtHeader {
-    fn from_jwt(
-        _: HttpRequest,
-        jwt: Rc<VerifiedJwt>,
-    ) -> LocalBoxFuture<'static, Result<Self, JwtError>> {
+    type Future = std::future::Ready<Result<Self, JwtError>>;
+
+    fn from_jwt(_: HttpRequest, jwt: Rc<VerifiedJwt>) -> Self::Future {
         let header = jwt.header().clone();
-        Box::pin(async move { Ok(JwtHeader(header)) })
+        std::future::ready(Ok(JwtHeader(header)))
     }
 }
 jwt_extractor!(JwtHeader);
@@ -282,12 +278,11 @@ jwt_extractor!(JwtHeader);
 pub struct JwtLocation(pub TokenLocation);
 
 impl FromJwt for JwtLocation {
-    fn from_jwt(
-        _: HttpRequest,
-        jwt: Rc<VerifiedJwt>,
-    ) -> LocalBoxFuture<'static, Result<Self, JwtError>> {
+    type Future = std::future::Ready<Result<Self, JwtError>>;
+
+    fn from_jwt(_: HttpRequest, jwt: Rc<VerifiedJwt>) -> Self::Future {
         let location = jwt.location();
-        Box::pin(async move { Ok(JwtLocation(location)) })
+        std::future::ready(Ok(JwtLocation(location)))
     }
 }
 jwt_extractor!(JwtLocation);
@@ -318,10 +313,9 @@ impl<U> Deref for CurrentUser<U> {
 }
 
 impl<U: 'static> FromJwt for CurrentUser<U> {
-    fn from_jwt(
-        req: HttpRequest,
-        jwt: Rc<VerifiedJwt>,
-    ) -> LocalBoxFuture<'static, Result<Self, JwtError>> {
+    type Future = LocalBoxFuture<'static, Result<Self, JwtError>>;
+
+    fn from_jwt(req: HttpRequest, jwt: Rc<VerifiedJwt>) -> Self::Future {
         Box::pin(async move {
             let cached = req.extensions().get::<LoadedUser>().cloned();
             let user = match cached {

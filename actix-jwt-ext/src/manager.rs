@@ -556,16 +556,7 @@ impl JwtManagerBuilder {
             });
         }
         let keys = Keys::from_config(&self.config)?;
-        let mut loaders = self.loaders;
-        if loaders.token_in_blocklist.is_none() {
-            if let Some(store) = self.blocklist.clone() {
-                loaders.token_in_blocklist = Some(Arc::new(move |token: Arc<DecodedToken>| {
-                    let store = Arc::clone(&store);
-                    async move { crate::rotation::revoked_in(store.as_ref(), &token).await }
-                        .boxed_local()
-                }));
-            }
-        }
+        let loaders = self.loaders;
         Ok(JwtManager {
             inner: Arc::new(Inner {
                 decode_algorithms: self.config.decode_algorithms(),

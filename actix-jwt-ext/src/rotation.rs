@@ -146,21 +146,24 @@ pub(crate) async fn revoked_in(
     store: &dyn TokenBlocklist,
     token: &DecodedToken,
 ) -> Result<bool, JwtError> {
-    let family = token
-        .claim(FAMILY_CLAIM)
-        .and_then(Value::as_str)
-        .map(family_id);
-    let mut ids: Vec<&str> = Vec::with_capacity(2);
-    if let Some(jti) = token.jti() {
-        ids.push(jti);
+    let family = token.string_claim(FAMILY_CLAIM).map(|f| family_id(&f));
+    let both: [&str; 2];
+    let one: [&str; 1];
+    let ids: &[&str] = match (token.jti(), family.as_deref()) {
+        (Some(jti), Some(family)) => {
+            both = [jti, family];
+            &both
+        }
+        (Some(id), None) | (None, Some(id)) => {
+            one = [id];
+            &one
+        }
+        (None, None) => return Ok(false),
+    };
+    if let Some(answer) = store.any_revoked_now(ids) {
+        return answer.map_err(unavailable);
     }
-    if let Some(family) = &family {
-        ids.push(family);
-    }
-    if ids.is_empty() {
-        return Ok(false);
-    }
-    store.any_revoked(&ids).await.map_err(unavailable)
+    store.any_revoked(ids).await.map_err(unavailable)
 }
 
 fn unavailable(e: crate::blocklist::BlocklistError) -> JwtError {

@@ -181,7 +181,7 @@ async fn check(
     let config = manager.config();
     let locations = opts.locations_for(manager);
     let parts = RequestParts { req, body };
-    let mut reasons = Vec::with_capacity(locations.len());
+    let mut reasons = Vec::new();
     let mut found = None;
     for &location in locations {
         match locations::lookup(location, parts, config, opts.refresh)? {
@@ -221,10 +221,13 @@ async fn check(
     let token = Arc::new(token);
     let loaders = manager.loaders();
     if !opts.skip_revocation_check {
-        if let Some(is_revoked) = &loaders.token_in_blocklist {
-            if is_revoked(Arc::clone(&token)).await? {
-                return Err(JwtError::Revoked(Box::new(DecodedToken::clone(&token))));
-            }
+        let revoked = match (&loaders.token_in_blocklist, manager.blocklist()) {
+            (Some(is_revoked), _) => is_revoked(Arc::clone(&token)).await?,
+            (None, Some(store)) => crate::rotation::revoked_in(store.as_ref(), &token).await?,
+            (None, None) => false,
+        };
+        if revoked {
+            return Err(JwtError::Revoked(Box::new(DecodedToken::clone(&token))));
         }
     }
     if let Some(verify) = &loaders.token_verification {

@@ -58,6 +58,17 @@ impl InMemoryBlocklist {
         self.len() == 0
     }
 
+    /// `true` when one of `ids` is held and not yet expired.
+    fn any(&self, ids: &[&str]) -> bool {
+        self.read(|m| {
+            !m.is_empty()
+                && ids.iter().any(|id| {
+                    m.get(*id)
+                        .is_some_and(|until| until.is_none_or(|t| t > SystemTime::now()))
+                })
+        })
+    }
+
     /// Drops the entries whose token has expired; returns how many were dropped.
     pub fn purge_expired(&self) -> usize {
         let now = SystemTime::now();
@@ -136,16 +147,15 @@ impl TokenBlocklist for InMemoryBlocklist {
         ready(self.insert(id, keep_until)).boxed_local()
     }
 
+    fn any_revoked_now(&self, ids: &[&str]) -> Option<Result<bool, BlocklistError>> {
+        Some(Ok(self.any(ids)))
+    }
+
     fn any_revoked<'a>(
         &'a self,
         ids: &'a [&'a str],
     ) -> LocalBoxFuture<'a, Result<bool, BlocklistError>> {
-        let now = SystemTime::now();
-        let hit = self.read(|m| {
-            ids.iter()
-                .any(|id| m.get(*id).is_some_and(|u| u.is_none_or(|t| t > now)))
-        });
-        ready(Ok(hit)).boxed_local()
+        ready(Ok(self.any(ids))).boxed_local()
     }
 }
 

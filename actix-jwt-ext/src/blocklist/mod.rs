@@ -60,6 +60,13 @@ pub trait TokenBlocklist: Send + Sync + 'static {
         keep_until: Option<SystemTime>,
     ) -> LocalBoxFuture<'a, Result<bool, BlocklistError>>;
 
+    /// The answer of [`any_revoked`](Self::any_revoked) when the store can give it at once,
+    /// without I/O (an in-memory store); `None` (the default) means "ask `any_revoked`".
+    fn any_revoked_now(&self, ids: &[&str]) -> Option<Result<bool, BlocklistError>> {
+        let _ = ids;
+        None
+    }
+
     /// `true` when any of `ids` is revoked. Stores behind a network override this to answer in
     /// one round trip; the default asks [`is_revoked`](Self::is_revoked) for each.
     fn any_revoked<'a>(

@@ -28,6 +28,12 @@ pub(super) fn lookup<'a>(
     config: &'a JwtConfig,
 ) -> Result<Lookup<'a>, JwtError> {
     let name = config.header_name.as_str();
+    if let Some(token) = fast_path(headers, name, &config.header_type) {
+        return Ok(Lookup::Found {
+            token: Cow::Borrowed(token),
+            csrf: None,
+        });
+    }
     let Some(raw) = header_text(headers, name) else {
         return Ok(Lookup::Missing(format!("Missing {name} Header").into()));
     };
@@ -49,6 +55,27 @@ pub(super) fn lookup<'a>(
             .into(),
         ),
     })
+}
+
+/// The common case without the general parse: one header line of visible ASCII, no comma,
+/// `<type> <token>` (or the bare token). Anything else returns `None` and takes the general
+/// path, which gives the same answer for these inputs.
+fn fast_path<'a>(headers: &'a HeaderMap, name: &str, header_type: &str) -> Option<&'a str> {
+    let mut values = headers.get_all(name);
+    let value = values.next()?.to_str().ok()?;
+    if values.next().is_some() || value.contains(',') {
+        return None;
+    }
+    let value = value.trim_matches(' ');
+    let token = if header_type.is_empty() {
+        value
+    } else {
+        value
+            .strip_prefix(header_type)?
+            .strip_prefix(' ')?
+            .trim_start_matches(' ')
+    };
+    (!token.is_empty() && !token.contains(' ')).then_some(token)
 }
 
 /// The byte range of the token inside `raw`; `Ok(None)` when the header holds no token of
@@ -160,5 +187,15 @@ mod tests {
             Err("Bad Authorization header. Expected 'Authorization: <JWT>'".into())
         );
         assert_eq!(run(Some("  tok "), ""), Ok(Ok("tok".into())));
+        assert_eq!(run(Some("Bearer   tok  "), "Bearer"), Ok(Ok("tok".into())));
+        assert_eq!(
+            run(Some("Bearertok"), "Bearer"),
+            Ok(Err(MISSING_TYPE.into()))
+        );
+        assert_eq!(
+            run(Some("Bearer\ttok"), "Bearer"),
+            Ok(Ok("tok".into())),
+            "tabs take the general path"
+        );
     }
 }

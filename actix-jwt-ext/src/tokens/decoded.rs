@@ -102,6 +102,11 @@ impl DecodedToken {
         self.claim_str(&self.identity_claim)
     }
 
+    /// A string claim as stored (no decode defaults), without building the claim map.
+    pub(crate) fn string_claim(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.claims.str(name)
+    }
+
     /// A string claim, without building the claim map when it has no escapes.
     fn claim_str(&self, name: &str) -> Option<&str> {
         match self.claims.str(name)? {
