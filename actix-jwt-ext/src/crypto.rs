@@ -176,6 +176,21 @@ impl Keys {
         })
     }
 
+    /// Signs `message` with the configured key and appends the base64url signature to `out`.
+    pub(crate) fn sign_into(
+        &self,
+        alg: Algorithm,
+        message: &[u8],
+        out: &mut String,
+    ) -> Result<(), JwtError> {
+        #[cfg(feature = "aws-lc-rs")]
+        if let Some((_, key)) = self.hmac.iter().find(|(a, _)| *a == alg) {
+            b64_encode_into(aws_lc_rs::hmac::sign(key, message).as_ref(), out);
+            return Ok(());
+        }
+        sign_into(alg, self.encoding(alg)?, message, out)
+    }
+
     /// Checks a signature with the configured key.
     pub(crate) fn verify(
         &self,

@@ -55,6 +55,9 @@ struct Inner {
     blocklist: Option<Arc<dyn TokenBlocklist>>,
     body_limit: usize,
     refresh_rotation: bool,
+    /// `{"alg":"<JWT_ALGORITHM>","typ":"JWT"}`, base64url: the header of tokens without
+    /// additional headers.
+    default_header: String,
 }
 
 impl std::fmt::Debug for dyn TokenBlocklist {
@@ -104,6 +107,10 @@ impl JwtManager {
 
     pub(crate) fn loaders(&self) -> &Loaders {
         &self.inner.loaders
+    }
+
+    pub(crate) fn default_header(&self) -> &str {
+        &self.inner.default_header
     }
 
     pub(crate) fn body_limit(&self) -> usize {
@@ -557,6 +564,12 @@ impl JwtManagerBuilder {
         }
         let keys = Keys::from_config(&self.config)?;
         let loaders = self.loaders;
+        let mut default_header = String::new();
+        let json = format!(
+            "{{\"alg\":\"{:?}\",\"typ\":\"JWT\"}}",
+            self.config.algorithm
+        );
+        crate::tokens::b64_encode_into(json.as_bytes(), &mut default_header);
         Ok(JwtManager {
             inner: Arc::new(Inner {
                 decode_algorithms: self.config.decode_algorithms(),
@@ -567,6 +580,7 @@ impl JwtManagerBuilder {
                 blocklist: self.blocklist,
                 body_limit: self.body_limit,
                 refresh_rotation: self.refresh_rotation,
+                default_header,
             }),
         })
     }

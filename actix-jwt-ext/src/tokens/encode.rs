@@ -1,5 +1,6 @@
 //! [`TokenBuilder`]: `create_access_token` / `create_refresh_token` with every option.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -84,18 +85,19 @@ impl Fresh {
 }
 
 /// Claims in insertion order; setting an existing claim keeps its place (Python dict order).
-struct OrderedClaims(Vec<(String, Value)>);
+struct OrderedClaims<'a>(Vec<(Cow<'a, str>, Value)>);
 
-impl OrderedClaims {
-    fn set(&mut self, name: &str, value: Value) {
-        match self.0.iter_mut().find(|(k, _)| k == name) {
+impl<'a> OrderedClaims<'a> {
+    fn set(&mut self, name: impl Into<Cow<'a, str>>, value: Value) {
+        let name = name.into();
+        match self.0.iter_mut().find(|(k, _)| *k == name) {
             Some(slot) => slot.1 = value,
-            None => self.0.push((name.to_owned(), value)),
+            None => self.0.push((name, value)),
         }
     }
 }
 
-impl Serialize for OrderedClaims {
+impl Serialize for OrderedClaims<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
         for (k, v) in &self.0 {
@@ -219,9 +221,47 @@ impl<'a> TokenBuilder<'a> {
         self
     }
 
+    /// The JOSE header with additional headers, as PyJWT builds it (sorted keys), and the
+    /// algorithm it names.
+    fn header_json(
+        manager: &JwtManager,
+        headers: Map<String, Value>,
+        identity: &Value,
+        default: Algorithm,
+    ) -> Result<(Algorithm, Vec<u8>), JwtError> {
+        let mut header: BTreeMap<String, Value> = BTreeMap::new();
+        header.insert("alg".into(), Value::String(format!("{default:?}")));
+        header.insert("typ".into(), Value::String("JWT".into()));
+        if let Some(loader) = &manager.loaders().additional_headers {
+            header.extend(loader(identity));
+        }
+        header.extend(headers);
+        // PyJWT drops a falsy `typ` and refuses a `kid` that is not a string.
+        if header.get("typ").is_some_and(|t| !crate::tokens::truthy(t)) {
+            header.remove("typ");
+        }
+        if header.get("kid").is_some_and(|k| !k.is_string()) {
+            return Err(JwtError::Encode(
+                "Key ID header parameter must be a string".into(),
+            ));
+        }
+        let alg = match header.get("alg") {
+            Some(Value::String(name)) => name.parse::<Algorithm>().map_err(|_| {
+                JwtError::Encode(format!("unknown algorithm {name:?} in additional headers"))
+            })?,
+            _ => {
+                return Err(JwtError::Encode(
+                    "the \"alg\" header must be a string".into(),
+                ))
+            }
+        };
+        let json = serde_json::to_vec(&header).map_err(|e| JwtError::Encode(e.to_string()))?;
+        Ok((alg, json))
+    }
+
     /// Signs the token. Fails ([`JwtError::Encode`]) only on a programming error: claims that
     /// do not serialise, an unknown `alg` header, a key that does not fit the algorithm.
-    pub async fn encode(self) -> Result<String, JwtError> {
+    pub async fn encode(mut self) -> Result<String, JwtError> {
         if let Some(e) = self.error {
             return Err(JwtError::Encode(e));
         }
@@ -243,7 +283,7 @@ impl<'a> TokenBuilder<'a> {
             Some(loader) => loader(&identity),
             None => identity.clone(),
         };
-        claims.set(&cfg.identity_claim, subject);
+        claims.set(cfg.identity_claim.as_str(), subject);
         if cfg.encode_nbf {
             claims.set("nbf", Value::from(now.floor() as i64));
         }
@@ -267,47 +307,28 @@ impl<'a> TokenBuilder<'a> {
         // place, as flask-jwt-extended's dict updates do.
         if let Some(loader) = &loaders.additional_claims {
             for (k, v) in loader(&identity) {
-                claims.set(&k, v);
+                claims.set(k, v);
             }
         }
-        for (k, v) in self.claims {
-            claims.set(&k, v);
+        for (k, v) in std::mem::take(&mut self.claims) {
+            claims.set(k, v);
         }
 
-        let mut header: BTreeMap<String, Value> = BTreeMap::new();
-        header.insert("alg".into(), Value::String(format!("{:?}", cfg.algorithm)));
-        header.insert("typ".into(), Value::String("JWT".into()));
-        if let Some(loader) = &loaders.additional_headers {
-            header.extend(loader(&identity));
-        }
-        header.extend(self.headers);
-        // PyJWT drops a falsy `typ` and refuses a `kid` that is not a string.
-        if header.get("typ").is_some_and(|t| !crate::tokens::truthy(t)) {
-            header.remove("typ");
-        }
-        if header.get("kid").is_some_and(|k| !k.is_string()) {
-            return Err(JwtError::Encode(
-                "Key ID header parameter must be a string".into(),
-            ));
-        }
-        let alg = match header.get("alg") {
-            Some(Value::String(name)) => name.parse::<Algorithm>().map_err(|_| {
-                JwtError::Encode(format!("unknown algorithm {name:?} in additional headers"))
-            })?,
-            _ => {
-                return Err(JwtError::Encode(
-                    "the \"alg\" header must be a string".into(),
-                ))
-            }
-        };
-
-        let header_json =
-            serde_json::to_vec(&header).map_err(|e| JwtError::Encode(e.to_string()))?;
         let claims_json =
             serde_json::to_vec(&claims).map_err(|e| JwtError::Encode(e.to_string()))?;
-        let mut token =
-            String::with_capacity((header_json.len() + claims_json.len()) * 4 / 3 + 100);
-        b64_encode_into(&header_json, &mut token);
+        let custom_headers = loaders.additional_headers.is_some() || !self.headers.is_empty();
+        let (alg, mut token) = if custom_headers {
+            let headers = std::mem::take(&mut self.headers);
+            let header = Self::header_json(m, headers, &identity, cfg.algorithm)?;
+            let mut token =
+                String::with_capacity((header.1.len() + claims_json.len()) * 4 / 3 + 100);
+            b64_encode_into(&header.1, &mut token);
+            (header.0, token)
+        } else {
+            let mut token = String::with_capacity(claims_json.len() * 4 / 3 + 160);
+            token.push_str(m.default_header());
+            (cfg.algorithm, token)
+        };
         token.push('.');
         b64_encode_into(&claims_json, &mut token);
         let message_len = token.len();
@@ -320,12 +341,7 @@ impl<'a> TokenBuilder<'a> {
             }
             None => {
                 let mut sig = String::new();
-                crypto::sign_into(
-                    alg,
-                    m.keys().encoding(cfg.algorithm)?,
-                    token.as_bytes(),
-                    &mut sig,
-                )?;
+                m.keys().sign_into(alg, token.as_bytes(), &mut sig)?;
                 sig
             }
         };
