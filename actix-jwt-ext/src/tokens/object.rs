@@ -77,9 +77,7 @@ impl<'de> Visitor<'de> for Members<'de> {
         let mut out = Vec::with_capacity(12);
         while let Some(KeyRef(key)) = map.next_key::<KeyRef<'de>>()? {
             let value: &'de RawValue = map.next_value()?;
-            if !fits_value(value.get()) {
-                return Err(de::Error::custom("number out of range"));
-            }
+            fits_value(value.get()).map_err(de::Error::custom)?;
             let key = match key {
                 Cow::Borrowed(k) => Key::At(span(k)),
                 Cow::Owned(k) => Key::Owned(k.into_boxed_str()),
@@ -159,19 +157,44 @@ impl JsonObject {
     }
 }
 
-/// `true` when a raw JSON value converts to a `serde_json::Value` (whose numbers are 64-bit):
-/// a number with an exponent or 300 digits may not, so only then is it parsed to find out.
-fn fits_value(raw: &str) -> bool {
+/// Whether a raw JSON value converts to a `serde_json::Value` the way a full parse would: its
+/// numbers fit in 64 bits (a number with an exponent or 300 digits may not, so only then is it
+/// parsed to find out) and it nests at most [`MAX_DEPTH`] levels (serde_json's own limit,
+/// which skipping a raw value does not apply).
+fn fits_value(raw: &str) -> Result<(), &'static str> {
     match raw.as_bytes().first() {
-        Some(b'"' | b't' | b'f' | b'n') => true,
-        Some(b'-' | b'0'..=b'9') => raw.parse::<f64>().is_ok_and(f64::is_finite),
-        _ => !may_overflow(raw) || serde_json::from_str::<Value>(raw).is_ok(),
+        Some(b'"' | b't' | b'f' | b'n') => Ok(()),
+        Some(b'-' | b'0'..=b'9') => raw
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .map(|_| ())
+            .ok_or("number out of range"),
+        _ => match scan_nested(raw) {
+            Nested::Plain => Ok(()),
+            Nested::TooDeep => Err("recursion limit exceeded"),
+            Nested::MayOverflow => serde_json::from_str::<Value>(raw)
+                .map(|_| ())
+                .map_err(|_| "number out of range"),
+        },
     }
 }
 
-/// `true` when a nested value holds a number with an exponent or a very long digit run.
-fn may_overflow(raw: &str) -> bool {
-    let (mut in_string, mut escaped, mut digits) = (false, false, 0usize);
+/// The nesting serde_json accepts inside a member of an object (it refuses a document whose
+/// nesting reaches 128 levels, the object itself being the first).
+const MAX_DEPTH: usize = 126;
+
+enum Nested {
+    Plain,
+    TooDeep,
+    MayOverflow,
+}
+
+/// Scans an array or object outside its strings: nesting depth, and numbers with an exponent
+/// or a very long digit run.
+fn scan_nested(raw: &str) -> Nested {
+    let (mut in_string, mut escaped, mut digits, mut depth) = (false, false, 0usize, 0usize);
+    let mut may_overflow = false;
     for &b in raw.as_bytes() {
         if in_string {
             match (escaped, b) {
@@ -187,18 +210,31 @@ fn may_overflow(raw: &str) -> bool {
                 in_string = true;
                 digits = 0;
             }
-            b'e' | b'E' if digits > 0 => return true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Nested::TooDeep;
+                }
+                digits = 0;
+            }
+            b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                digits = 0;
+            }
+            b'e' | b'E' if digits > 0 => may_overflow = true,
             b'0'..=b'9' => {
                 digits += 1;
-                if digits >= 300 {
-                    return true;
-                }
+                may_overflow |= digits >= 300;
             }
             b'.' => {}
             _ => digits = 0,
         }
     }
-    false
+    if may_overflow {
+        Nested::MayOverflow
+    } else {
+        Nested::Plain
+    }
 }
 
 /// The string a raw JSON value holds, borrowed when it has no escapes.
@@ -272,6 +308,29 @@ mod tests {
         ));
         assert!(obj(r#"{"x":[1.5e3,"1e999"],"id":"d3c6f69b-621e-4aa4"}"#).is_ok());
         assert!(obj(r#"{"big":12345678901234567890123}"#).is_ok());
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_like_a_full_parse() {
+        let deep = format!("{{\"d\":{}{}}}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(matches!(obj(&deep), Err(ObjectError::Syntax(_))));
+        let ok = format!("{{\"d\":{}{}}}", "[".repeat(100), "]".repeat(100));
+        let o = obj(&ok).unwrap();
+        assert_eq!(
+            o.to_map().len(),
+            1,
+            "what the index accepts, the full parse accepts"
+        );
+        let limit = format!("{{\"d\":{}{}}}", "[".repeat(127), "]".repeat(127));
+        assert_eq!(
+            obj(&limit).is_ok(),
+            serde_json::from_str::<Value>(&limit).is_ok()
+        );
+        let over = format!("{{\"d\":{}{}}}", "[".repeat(128), "]".repeat(128));
+        assert_eq!(
+            obj(&over).is_ok(),
+            serde_json::from_str::<Value>(&over).is_ok()
+        );
     }
 
     #[test]
