@@ -304,3 +304,7 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+#[path = "wycheproof_tests.rs"]
+mod wycheproof_tests;

@@ -110,6 +110,9 @@ pub mod rotation;
 pub mod tokens;
 mod verify;
 
+#[cfg(test)]
+mod proptests;
+
 pub use crate::blocklist::{BlocklistError, InMemoryBlocklist, TokenBlocklist};
 #[cfg(feature = "redis")]
 pub use crate::blocklist::{RedisBlocklist, RedisBlocklistBuilder};
