@@ -100,6 +100,34 @@ pub(crate) struct Keys {
     hmac: Vec<(Algorithm, aws_lc_rs::hmac::Key)>,
 }
 
+/// The smallest RSA modulus accepted (RFC 7518 section 3.3: 2048 bits or larger).
+const MIN_RSA_BITS: usize = 2048;
+
+/// Refuses an RSA public key under [`MIN_RSA_BITS`] at startup (signing keys are checked by the
+/// self-test: the backend refuses them), so a verify-only service cannot trust a weak key.
+fn check_rsa_size(key: &DecodingKey, alg: Algorithm) -> Result<(), ConfigError> {
+    let jsonwebtoken::DecodingKeyKind::SecretOrDer(der) = key.kind() else {
+        return Ok(());
+    };
+    let invalid = |reason: String| ConfigError::InvalidKey {
+        setting: "JWT_PUBLIC_KEY",
+        algorithm: alg,
+        reason,
+    };
+    let (n, _) = (provider().key_utils.rsa_pub_components_from_public_key)(der)
+        .map_err(|e| invalid(e.to_string()))?;
+    let n: &[u8] = &n[n.iter().take_while(|b| **b == 0).count()..];
+    let bits = n
+        .first()
+        .map_or(0, |b| (n.len() - 1) * 8 + (8 - b.leading_zeros() as usize));
+    if bits < MIN_RSA_BITS {
+        return Err(invalid(format!(
+            "an RSA key of {bits} bits (at least {MIN_RSA_BITS} are needed)"
+        )));
+    }
+    Ok(())
+}
+
 /// The secret as an HMAC key for each HS* algorithm.
 #[cfg(feature = "aws-lc-rs")]
 fn hmac_keys(secret: &[u8]) -> Vec<(Algorithm, aws_lc_rs::hmac::Key)> {
@@ -156,6 +184,9 @@ impl Keys {
                 .map(|pem| encode(pem.as_bytes()).map_err(bad("JWT_PRIVATE_KEY")))
                 .transpose()?;
             let decoding = decode(public).map_err(bad("JWT_PUBLIC_KEY"))?;
+            if alg.family() == AlgorithmFamily::Rsa {
+                check_rsa_size(&decoding, alg)?;
+            }
             Keys {
                 encoding,
                 decoding,
@@ -284,6 +315,23 @@ mod tests {
         assert!(
             err.to_string().contains("ES384"),
             "a P-256 key for ES384: {err}"
+        );
+        let small = include_str!("../../tests/fixtures/rsa1024_public.pem");
+        let config = JwtConfig::builder()
+            .algorithm(Algorithm::RS256)
+            .public_key(small)
+            .build()
+            .unwrap();
+        let err = Keys::from_config(&config).unwrap_err();
+        assert!(err.to_string().contains("1024 bits"), "{err}");
+        let config = JwtConfig::builder()
+            .algorithm(Algorithm::RS256)
+            .public_key(RSA_PUBLIC)
+            .build()
+            .unwrap();
+        assert!(
+            Keys::from_config(&config).is_ok(),
+            "2048 bits pass, verify-only"
         );
         let verify_only = JwtConfig::builder()
             .algorithm(Algorithm::ES256)
