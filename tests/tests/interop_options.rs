@@ -409,8 +409,9 @@ fn key_order(token: &str) -> Vec<String> {
     keys.into_iter().map(|(_, k)| k).collect()
 }
 
-/// The claims with the random and time parts set aside, and the time offsets from `iat`.
-fn skeleton(claims: &Value) -> (Value, BTreeMap<String, f64>) {
+/// The claims with the random and time parts set aside, and the time claims as (offset from
+/// `iat`, value).
+fn skeleton(claims: &Value) -> (Value, BTreeMap<String, (f64, f64)>) {
     let mut out = Map::new();
     let mut offsets = BTreeMap::new();
     let iat = claims.get("iat").and_then(Value::as_f64);
@@ -421,7 +422,7 @@ fn skeleton(claims: &Value) -> (Value, BTreeMap<String, f64>) {
                 ("iat", Value::Number(_)) => json!("<iat>"),
                 ("nbf" | "exp" | "fresh", Value::Number(n)) => {
                     if let (Some(iat), Some(x)) = (iat, n.as_f64()) {
-                        offsets.insert(k.clone(), x - iat);
+                        offsets.insert(k.clone(), (x - iat, x));
                     }
                     json!("<time>")
                 }
@@ -458,10 +459,15 @@ fn compare_shapes(flask: &str, rust: &str) -> Result<(), String> {
             "time claims differ: flask {foff:?} / rust {roff:?}"
         ));
     }
-    for (k, f) in &foff {
-        let r = roff[k];
-        if (f - r).abs() > 1.5 {
-            return Err(format!("{k} - iat differs: flask {f} / rust {r}"));
+    // A time claim matches when its offset from `iat` does (a lifetime, a fresh window) or its
+    // value does (an absolute timestamp such as `fresh=1`): the two tokens are minted moments
+    // apart, more than a second under load.
+    for (k, (f_off, f_abs)) in &foff {
+        let (r_off, r_abs) = roff[k];
+        if (f_off - r_off).abs() > 1.5 && (f_abs - r_abs).abs() > 1e-6 {
+            return Err(format!(
+                "{k} differs: flask {f_abs} (iat{f_off:+}) / rust {r_abs} (iat{r_off:+})"
+            ));
         }
     }
     Ok(())
