@@ -100,32 +100,27 @@ pub(crate) struct Keys {
     hmac: Vec<(Algorithm, aws_lc_rs::hmac::Key)>,
 }
 
-/// The smallest RSA modulus accepted (RFC 7518 section 3.3: 2048 bits or larger).
-const MIN_RSA_BITS: usize = 2048;
+/// Why a key cannot be used: which half of the pair, and what is wrong (never the key).
+#[derive(Debug)]
+pub(crate) struct KeyProblem {
+    pub(crate) private: bool,
+    pub(crate) reason: String,
+}
 
-/// Refuses an RSA public key under [`MIN_RSA_BITS`] at startup (signing keys are checked by the
-/// self-test: the backend refuses them), so a verify-only service cannot trust a weak key.
-fn check_rsa_size(key: &DecodingKey, alg: Algorithm) -> Result<(), ConfigError> {
-    let jsonwebtoken::DecodingKeyKind::SecretOrDer(der) = key.kind() else {
-        return Ok(());
-    };
-    let invalid = |reason: String| ConfigError::InvalidKey {
-        setting: "JWT_PUBLIC_KEY",
-        algorithm: alg,
-        reason,
-    };
-    let (n, _) = (provider().key_utils.rsa_pub_components_from_public_key)(der)
-        .map_err(|e| invalid(e.to_string()))?;
-    let n: &[u8] = &n[n.iter().take_while(|b| **b == 0).count()..];
-    let bits = n
-        .first()
-        .map_or(0, |b| (n.len() - 1) * 8 + (8 - b.leading_zeros() as usize));
-    if bits < MIN_RSA_BITS {
-        return Err(invalid(format!(
-            "an RSA key of {bits} bits (at least {MIN_RSA_BITS} are needed)"
-        )));
+impl KeyProblem {
+    fn private(reason: impl ToString) -> Self {
+        Self {
+            private: true,
+            reason: reason.to_string(),
+        }
     }
-    Ok(())
+
+    fn public(reason: impl ToString) -> Self {
+        Self {
+            private: false,
+            reason: reason.to_string(),
+        }
+    }
 }
 
 /// The secret as an HMAC key for each HS* algorithm.
@@ -145,57 +140,118 @@ impl std::fmt::Debug for Keys {
     }
 }
 
+/// The public half of a PEM private key, through the backend's key utilities.
+fn public_from_private(alg: Algorithm, private: &EncodingKey) -> Result<DecodingKey, KeyProblem> {
+    use jsonwebtoken::jwk::EllipticCurve;
+    let utils = &provider().key_utils;
+    let der = private.as_bytes();
+    let b64 = |bytes: &[u8]| {
+        let mut out = String::new();
+        b64_encode_into(bytes, &mut out);
+        out
+    };
+    match alg.family() {
+        AlgorithmFamily::Rsa => {
+            let (n, e) =
+                (utils.rsa_pub_components_from_private_key)(der).map_err(KeyProblem::private)?;
+            Ok(DecodingKey::from_rsa_raw_components(&n, &e))
+        }
+        AlgorithmFamily::Ec => {
+            let (_, x, y) = (utils.ec_pub_components_from_private_key)(der, alg)
+                .map_err(KeyProblem::private)?;
+            DecodingKey::from_ec_components(&b64(&x), &b64(&y)).map_err(KeyProblem::private)
+        }
+        AlgorithmFamily::Ed => {
+            let x = (utils.ed_pub_components_from_private_key)(der, &EllipticCurve::Ed25519)
+                .map_err(KeyProblem::private)?;
+            DecodingKey::from_ed_components(&b64(&x)).map_err(KeyProblem::private)
+        }
+        AlgorithmFamily::Hmac => Err(KeyProblem::private("an HMAC algorithm takes a secret")),
+    }
+}
+
 impl Keys {
+    /// An HMAC secret, usable with every HS* algorithm.
+    pub(crate) fn hmac(secret: &[u8]) -> Self {
+        Keys {
+            encoding: Some(EncodingKey::from_secret(secret)),
+            decoding: DecodingKey::from_secret(secret),
+            #[cfg(feature = "aws-lc-rs")]
+            hmac: hmac_keys(secret),
+        }
+    }
+
+    /// A PEM key pair for `alg`: the private key (absent for a verify-only key) and the public
+    /// key (derived from the private key when absent), checked for size and curve and proven
+    /// to work by a signature round trip.
+    pub(crate) fn from_pem(
+        alg: Algorithm,
+        private: Option<&[u8]>,
+        public: Option<&[u8]>,
+    ) -> Result<Self, KeyProblem> {
+        type Parse<K> = fn(&[u8]) -> jsonwebtoken::errors::Result<K>;
+        let (encode, decode): (Parse<EncodingKey>, Parse<DecodingKey>) = match alg.family() {
+            AlgorithmFamily::Rsa => (EncodingKey::from_rsa_pem, DecodingKey::from_rsa_pem),
+            AlgorithmFamily::Ec => (EncodingKey::from_ec_pem, DecodingKey::from_ec_pem),
+            AlgorithmFamily::Ed => (EncodingKey::from_ed_pem, DecodingKey::from_ed_pem),
+            AlgorithmFamily::Hmac => {
+                return Err(KeyProblem::private(format!(
+                    "{alg:?} is an HMAC algorithm: it takes a secret, not a PEM key"
+                )))
+            }
+        };
+        let encoding = private
+            .map(|pem| encode(pem).map_err(KeyProblem::private))
+            .transpose()?;
+        let decoding = match (public, &encoding) {
+            (Some(pem), _) => decode(pem).map_err(KeyProblem::public)?,
+            (None, Some(private)) => public_from_private(alg, private)?,
+            (None, None) => return Err(KeyProblem::public("no key given")),
+        };
+        crate::keys::check_public_key(alg, &decoding).map_err(|reason| KeyProblem {
+            private: public.is_none(),
+            reason,
+        })?;
+        let keys = Keys {
+            encoding,
+            decoding,
+            #[cfg(feature = "aws-lc-rs")]
+            hmac: Vec::new(),
+        };
+        keys.self_test(alg)?;
+        Ok(keys)
+    }
+
     /// Decodes the configured key material and proves it works by signing and verifying a
     /// probe message with the configured algorithm.
     pub(crate) fn from_config(config: &JwtConfig) -> Result<Self, ConfigError> {
         let alg = config.algorithm;
-        let keys = if alg.family() == AlgorithmFamily::Hmac {
+        if alg.family() == AlgorithmFamily::Hmac {
             let secret = config
                 .effective_secret()
                 .ok_or(ConfigError::MissingSecret { algorithm: alg })?;
-            Keys {
-                encoding: Some(EncodingKey::from_secret(secret.as_bytes())),
-                decoding: DecodingKey::from_secret(secret.as_bytes()),
-                #[cfg(feature = "aws-lc-rs")]
-                hmac: hmac_keys(secret.as_bytes()),
+            if let Some(warning) = crate::keys::hmac_secret_warning(alg, secret.len()) {
+                log::warn!("JWT_SECRET_KEY: {warning}");
             }
-        } else {
-            let private = config
-                .private_key
-                .as_deref()
-                .map(str::trim)
-                .filter(|k| !k.is_empty());
-            let public = config.public_key.as_deref().unwrap_or_default().as_bytes();
-            let bad = |setting: &'static str| {
-                move |e: jsonwebtoken::errors::Error| ConfigError::InvalidKey {
-                    setting,
-                    algorithm: alg,
-                    reason: e.to_string(),
-                }
-            };
-            type Parse<K> = fn(&[u8]) -> jsonwebtoken::errors::Result<K>;
-            let (encode, decode): (Parse<EncodingKey>, Parse<DecodingKey>) = match alg.family() {
-                AlgorithmFamily::Rsa => (EncodingKey::from_rsa_pem, DecodingKey::from_rsa_pem),
-                AlgorithmFamily::Ec => (EncodingKey::from_ec_pem, DecodingKey::from_ec_pem),
-                _ => (EncodingKey::from_ed_pem, DecodingKey::from_ed_pem),
-            };
-            let encoding = private
-                .map(|pem| encode(pem.as_bytes()).map_err(bad("JWT_PRIVATE_KEY")))
-                .transpose()?;
-            let decoding = decode(public).map_err(bad("JWT_PUBLIC_KEY"))?;
-            if alg.family() == AlgorithmFamily::Rsa {
-                check_rsa_size(&decoding, alg)?;
+            return Ok(Keys::hmac(secret.as_bytes()));
+        }
+        let private = config
+            .private_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty());
+        let public = config.public_key.as_deref().unwrap_or_default().as_bytes();
+        Keys::from_pem(alg, private.map(str::as_bytes), Some(public)).map_err(|p| {
+            ConfigError::InvalidKey {
+                setting: if p.private {
+                    "JWT_PRIVATE_KEY"
+                } else {
+                    "JWT_PUBLIC_KEY"
+                },
+                algorithm: alg,
+                reason: p.reason,
             }
-            Keys {
-                encoding,
-                decoding,
-                #[cfg(feature = "aws-lc-rs")]
-                hmac: Vec::new(),
-            }
-        };
-        keys.self_test(alg)?;
-        Ok(keys)
+        })
     }
 
     /// The signing key, or the error flask-jwt-extended gives when it is missing.
@@ -238,29 +294,19 @@ impl Keys {
 
     /// Signs and verifies a probe so that a key of the wrong size or curve, or a private key
     /// that does not match the public key, fails at startup instead of at the first request.
-    fn self_test(&self, alg: Algorithm) -> Result<(), ConfigError> {
+    fn self_test(&self, alg: Algorithm) -> Result<(), KeyProblem> {
         const PROBE: &[u8] = b"actix-jwt-ext key check";
         let Some(encoding) = &self.encoding else {
             return Ok(()); // verify-only: nothing to pair the public key with
         };
         let mut sig = String::new();
-        sign_into(alg, encoding, PROBE, &mut sig).map_err(|e| ConfigError::InvalidKey {
-            setting: if alg.family() == AlgorithmFamily::Hmac {
-                "JWT_SECRET_KEY"
-            } else {
-                "JWT_PRIVATE_KEY"
-            },
-            algorithm: alg,
-            reason: e.to_string(),
-        })?;
+        sign_into(alg, encoding, PROBE, &mut sig).map_err(KeyProblem::private)?;
         let sig = crate::tokens::b64_decode(&sig).unwrap_or_default();
         match self.verify(alg, PROBE, &sig) {
             Ok(true) => Ok(()),
-            _ => Err(ConfigError::InvalidKey {
-                setting: "JWT_PUBLIC_KEY",
-                algorithm: alg,
-                reason: "it does not verify what JWT_PRIVATE_KEY signs (not a key pair?)".into(),
-            }),
+            _ => Err(KeyProblem::public(
+                "it does not verify what the private key signs (not a key pair?)",
+            )),
         }
     }
 }

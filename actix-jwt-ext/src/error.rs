@@ -13,6 +13,7 @@
 //! | [`ClaimsVerification`](JwtError::ClaimsVerification) | 400 | `User claims verification failed` | `token_verification_failed_loader` |
 //! | [`PayloadTooLarge`](JwtError::PayloadTooLarge) | 413 | `Request body too large` | `error_renderer` |
 //! | [`Unavailable`](JwtError::Unavailable) | 503 | `Service unavailable` | `error_renderer` |
+//! | [`KeysUnavailable`](JwtError::KeysUnavailable) | 503 | `Token signing keys are unavailable` | `error_renderer` |
 //! | [`Encode`](JwtError::Encode), [`NotConfigured`](JwtError::NotConfigured), [`Misconfigured`](JwtError::Misconfigured) | 500 | `Internal Server Error` (opaque) | `error_renderer` |
 //!
 //! Inside a request the [`JwtManager`](crate::JwtManager) renders errors through its loaders
@@ -73,6 +74,11 @@ pub enum JwtError {
     /// A backend the check depends on (the revocation store) cannot answer.
     #[error("Service unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The signing keys of a remote issuer could not be fetched (it is down, slow, or answers
+    /// something else than a JWKS) and none are cached. The reason is logged when the fetch
+    /// fails; clients see 503 `Token signing keys are unavailable`.
+    #[error("Token signing keys are unavailable")]
+    KeysUnavailable(String),
     /// A token could not be created (claims that do not serialise, a key that does not fit).
     #[error("cannot create token: {0}")]
     Encode(String),
@@ -101,7 +107,9 @@ impl JwtError {
             | JwtError::WrongTokenType(_) => StatusCode::UNPROCESSABLE_ENTITY,
             JwtError::ClaimsVerification(_) => StatusCode::BAD_REQUEST,
             JwtError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            JwtError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            JwtError::Unavailable(_) | JwtError::KeysUnavailable(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             JwtError::Encode(_) | JwtError::NotConfigured | JwtError::Misconfigured(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }

@@ -103,6 +103,7 @@ pub mod csrf;
 pub mod error;
 pub mod extract;
 mod guard;
+pub mod keys;
 mod locations;
 mod manager;
 mod refresh;
@@ -125,6 +126,9 @@ pub use crate::extract::{
     Claims, CurrentUser, FromJwt, Jwt, JwtHeader, JwtIdentity, JwtLocation, JwtRequestExt, Optional,
 };
 pub use crate::guard::{jwt_required, JwtRequired, JwtRequiredMiddleware};
+pub use crate::keys::KeySet;
+#[cfg(feature = "remote-jwks")]
+pub use crate::keys::RemoteJwks;
 pub use crate::manager::{JwtManager, JwtManagerBuilder, DEFAULT_BODY_LIMIT};
 pub use crate::refresh::{ImplicitRefresh, ImplicitRefreshMiddleware};
 pub use crate::rotation::{TokenPair, FAMILY_CLAIM};

@@ -30,7 +30,8 @@ use serde_json::{Map, Value};
 use crate::blocklist::{BlocklistError, TokenBlocklist};
 use crate::callbacks::Loaders;
 use crate::config::{ConfigError, JwtConfig};
-use crate::crypto::Keys;
+use crate::crypto::{KeyRef, Keys};
+use crate::keys::{KeySet, KeySource};
 use crate::error::{json_message, JwtError};
 use crate::tokens::{
     decode_with, ClaimRules, DecodeOptions, DecodedToken, RawToken, TokenBuilder, TokenType,
@@ -48,7 +49,7 @@ pub struct JwtManager {
 #[derive(Debug)]
 struct Inner {
     config: JwtConfig,
-    keys: Keys,
+    keys: KeySource,
     loaders: Loaders,
     decode_algorithms: Vec<Algorithm>,
     identity_claim: Arc<str>,
@@ -58,6 +59,12 @@ struct Inner {
     /// `{"alg":"<JWT_ALGORITHM>","typ":"JWT"}`, base64url: the header of tokens without
     /// additional headers.
     default_header: String,
+    /// `JWT_DECODE_ISSUER`, or the remote issuer's.
+    decode_issuer: Option<Vec<String>>,
+    /// `JWT_DECODE_AUDIENCE`, or the remote issuer's audience.
+    decode_audience: Option<Vec<String>>,
+    /// The JWKS document, serialised once.
+    jwks_json: web::Bytes,
 }
 
 impl std::fmt::Debug for dyn TokenBlocklist {
@@ -84,6 +91,7 @@ impl JwtManager {
             blocklist: None,
             body_limit: DEFAULT_BODY_LIMIT,
             refresh_rotation: false,
+            key_source: None,
         }
     }
 
@@ -101,8 +109,40 @@ impl JwtManager {
         &self.inner.config
     }
 
-    pub(crate) fn keys(&self) -> &Keys {
+    pub(crate) fn keys(&self) -> &KeySource {
         &self.inner.keys
+    }
+
+    /// The public keys as a JWKS document (RFC 7517): the configured asymmetric key (its
+    /// `kid` is its RFC 7638 thumbprint), or every key of the [`KeySet`]. Empty for HMAC
+    /// secrets, which are never published, and for a remote issuer's keys.
+    pub fn jwks(&self) -> jsonwebtoken::jwk::JwkSet {
+        self.inner.keys.jwks()
+    }
+
+    /// Serves [`jwks`](Self::jwks) at `path` (`GET` and `HEAD`), for
+    /// `App::new().configure(jwt.serve_jwks("/.well-known/jwks.json"))`. The document is
+    /// built once; clients may cache it for five minutes.
+    pub fn serve_jwks(&self, path: &str) -> impl FnOnce(&mut web::ServiceConfig) + Clone + 'static {
+        let body = self.inner.jwks_json.clone();
+        let path = path.to_owned();
+        move |cfg: &mut web::ServiceConfig| {
+            cfg.route(
+                &path,
+                web::get().to(move || {
+                    let body = body.clone();
+                    async move {
+                        HttpResponse::Ok()
+                            .content_type("application/json")
+                            .insert_header((
+                                actix_web::http::header::CACHE_CONTROL,
+                                "public, max-age=300",
+                            ))
+                            .body(body)
+                    }
+                }),
+            );
+        }
     }
 
     pub(crate) fn loaders(&self) -> &Loaders {
@@ -215,37 +255,44 @@ impl JwtManager {
         let cfg = &inner.config;
         let rules = ClaimRules {
             leeway: cfg.decode_leeway.as_secs_f64(),
-            issuer: cfg.decode_issuer.as_deref(),
-            audience: cfg.decode_audience.as_deref(),
+            issuer: inner.decode_issuer.as_deref(),
+            audience: inner.decode_audience.as_deref(),
             verify_sub: cfg.verify_sub,
         };
-        match &inner.loaders.decode_key {
-            Some(loader) => {
-                let unverified = DecodedToken::new(
-                    raw.header.clone(),
-                    claims.clone(),
-                    Arc::clone(&inner.identity_claim),
-                );
-                let key = loader(Arc::new(unverified)).await?;
-                decode_with(
-                    raw,
-                    claims,
-                    crate::crypto::KeyRef::Loaded(&key),
-                    &rules,
-                    &inner.decode_algorithms,
-                    &inner.identity_claim,
-                    options,
-                )
-            }
-            None => decode_with(
+        let decode = |raw, claims, key, algorithms: &[Algorithm]| {
+            decode_with(
                 raw,
                 claims,
-                crate::crypto::KeyRef::Default(&inner.keys),
+                key,
                 &rules,
-                &inner.decode_algorithms,
+                algorithms,
                 &inner.identity_claim,
                 options,
-            ),
+            )
+        };
+        if let Some(loader) = &inner.loaders.decode_key {
+            let unverified = DecodedToken::new(
+                raw.header.clone(),
+                claims.clone(),
+                Arc::clone(&inner.identity_claim),
+            );
+            let key = loader(Arc::new(unverified)).await?;
+            return decode(raw, claims, KeyRef::Loaded(&key), &inner.decode_algorithms);
+        }
+        let kid = raw.header.get("kid").and_then(crate::tokens::json_str);
+        match &inner.keys {
+            KeySource::Single { keys, .. } => {
+                decode(raw, claims, KeyRef::Default(keys), &inner.decode_algorithms)
+            }
+            KeySource::Set(set) => {
+                let entry = set.verifier(kid.as_deref())?;
+                decode(raw, claims, KeyRef::Default(&entry.keys), &[entry.alg])
+            }
+            #[cfg(feature = "remote-jwks")]
+            KeySource::Remote(remote) => {
+                let key = remote.key_for(kid.as_deref()).await?;
+                decode(raw, claims, KeyRef::Loaded(&key.key), &[key.alg])
+            }
         }
     }
 
@@ -358,6 +405,7 @@ pub struct JwtManagerBuilder {
     blocklist: Option<Arc<dyn TokenBlocklist>>,
     body_limit: usize,
     refresh_rotation: bool,
+    key_source: Option<KeySource>,
 }
 
 impl std::fmt::Debug for JwtManagerBuilder {
@@ -551,9 +599,30 @@ impl JwtManagerBuilder {
         self
     }
 
+    /// Signs and verifies with a [`KeySet`] (keys by `kid`, for rotation) instead of
+    /// `JWT_SECRET_KEY` / `JWT_PRIVATE_KEY` / `JWT_PUBLIC_KEY`, which are then not needed.
+    pub fn key_set(mut self, keys: KeySet) -> Self {
+        self.key_source = Some(KeySource::Set(keys));
+        self
+    }
+
+    /// Verifies the tokens of a remote issuer (an OIDC provider) with the keys of its JWKS,
+    /// instead of the configured keys; the manager then signs no tokens. The issuer's `iss`
+    /// and audience are checked unless `JWT_DECODE_ISSUER` / `JWT_DECODE_AUDIENCE` are set,
+    /// which win.
+    #[cfg(feature = "remote-jwks")]
+    pub fn remote_jwks(mut self, remote: crate::keys::RemoteJwks) -> Self {
+        self.key_source = Some(KeySource::Remote(remote));
+        self
+    }
+
     /// Validates the configuration, decodes and checks the keys, and returns the manager.
     pub fn build(self) -> Result<JwtManager, ConfigError> {
-        self.config.validate()?;
+        if self.key_source.is_some() {
+            self.config.validate_settings()?;
+        } else {
+            self.config.validate()?;
+        }
         if self.refresh_rotation && self.blocklist.is_none() {
             return Err(ConfigError::Invalid {
                 setting: "JWT_REFRESH_ROTATION",
@@ -562,7 +631,6 @@ impl JwtManagerBuilder {
                         .into(),
             });
         }
-        let keys = Keys::from_config(&self.config)?;
         let loaders = self.loaders;
         let mut default_header = String::new();
         let json = format!(
@@ -570,6 +638,31 @@ impl JwtManagerBuilder {
             self.config.algorithm
         );
         crate::tokens::b64_encode_into(json.as_bytes(), &mut default_header);
+        let keys = match self.key_source {
+            Some(source) => source,
+            None => KeySource::single(
+                Keys::from_config(&self.config)?,
+                self.config.algorithm,
+                default_header.clone(),
+            ),
+        };
+        let (decode_issuer, decode_audience) = match &keys {
+            #[cfg(feature = "remote-jwks")]
+            KeySource::Remote(remote) => (
+                self.config.decode_issuer.clone().or_else(|| {
+                    remote.expected_issuer().map(|issuer| vec![issuer.to_owned()])
+                }),
+                self.config
+                    .decode_audience
+                    .clone()
+                    .or_else(|| remote.audience().map(<[String]>::to_vec)),
+            ),
+            _ => (
+                self.config.decode_issuer.clone(),
+                self.config.decode_audience.clone(),
+            ),
+        };
+        let jwks_json = web::Bytes::from(serde_json::to_vec(&keys.jwks()).unwrap_or_default());
         Ok(JwtManager {
             inner: Arc::new(Inner {
                 decode_algorithms: self.config.decode_algorithms(),
@@ -581,6 +674,9 @@ impl JwtManagerBuilder {
                 body_limit: self.body_limit,
                 refresh_rotation: self.refresh_rotation,
                 default_header,
+                decode_issuer,
+                decode_audience,
+                jwks_json,
             }),
         })
     }

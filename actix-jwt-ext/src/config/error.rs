@@ -64,6 +64,25 @@ pub enum ConfigError {
         /// What was expected.
         reason: String,
     },
+    /// A key of a [`KeySet`](crate::keys::KeySet) (or of the directory it was read from)
+    /// that cannot be used.
+    #[error("{setting}: key {kid:?}: {reason}")]
+    KeySet {
+        /// `JWT_KEYS_DIR`, or `KeySet` for a set built in code.
+        setting: &'static str,
+        /// The key's `kid` (its file name without `.pem` for a directory).
+        kid: String,
+        /// What is wrong (never the key itself).
+        reason: String,
+    },
+    /// A remote issuer's settings that cannot work (an `http://` URL off loopback, no issuer).
+    #[error("{setting}: {reason}")]
+    RemoteIssuer {
+        /// `JWT_ISSUER_URL` or `JWT_JWKS_URI`.
+        setting: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
     /// The `.env` file exists but cannot be read.
     #[error("cannot read {path}: {reason}")]
     DotEnv {
@@ -83,7 +102,9 @@ impl ConfigError {
             | ConfigError::InvalidKey { setting, .. }
             | ConfigError::UnknownAlgorithm { setting, .. }
             | ConfigError::Empty { setting }
-            | ConfigError::Invalid { setting, .. } => Some(setting),
+            | ConfigError::Invalid { setting, .. }
+            | ConfigError::KeySet { setting, .. }
+            | ConfigError::RemoteIssuer { setting, .. } => Some(setting),
             ConfigError::UnknownLocation { .. } | ConfigError::EmptyLocations => {
                 Some("JWT_TOKEN_LOCATION")
             }

@@ -258,6 +258,31 @@ impl JwtConfig {
     /// Checks the configuration the way flask-jwt-extended would at first use, but at startup.
     /// Key material is parsed by [`JwtManager::new`](crate::JwtManager::new).
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.validate_settings()?;
+        if self.is_asymmetric() {
+            // JWT_PRIVATE_KEY may be absent: a verify-only service (tokens come from elsewhere)
+            // fails only when it tries to create a token, as flask-jwt-extended does.
+            if self
+                .public_key
+                .as_deref()
+                .is_none_or(|k| k.trim().is_empty())
+            {
+                return Err(ConfigError::MissingKey {
+                    setting: "JWT_PUBLIC_KEY",
+                    algorithm: self.algorithm,
+                });
+            }
+        } else if self.effective_secret().is_none() {
+            return Err(ConfigError::MissingSecret {
+                algorithm: self.algorithm,
+            });
+        }
+        Ok(())
+    }
+
+    /// Every check of [`validate`](Self::validate) except the key material, which a
+    /// [`KeySet`](crate::keys::KeySet) or a remote issuer replaces.
+    pub(crate) fn validate_settings(&self) -> Result<(), ConfigError> {
         if self.token_location.is_empty() {
             return Err(ConfigError::EmptyLocations);
         }
@@ -305,24 +330,6 @@ impl JwtConfig {
             return Err(ConfigError::Invalid {
                 setting: "JWT_HEADER_TYPE",
                 reason: "must be a single word (or empty)".into(),
-            });
-        }
-        if self.is_asymmetric() {
-            // JWT_PRIVATE_KEY may be absent: a verify-only service (tokens come from elsewhere)
-            // fails only when it tries to create a token, as flask-jwt-extended does.
-            if self
-                .public_key
-                .as_deref()
-                .is_none_or(|k| k.trim().is_empty())
-            {
-                return Err(ConfigError::MissingKey {
-                    setting: "JWT_PUBLIC_KEY",
-                    algorithm: self.algorithm,
-                });
-            }
-        } else if self.effective_secret().is_none() {
-            return Err(ConfigError::MissingSecret {
-                algorithm: self.algorithm,
             });
         }
         self.validate_cookie_prefixes()?;

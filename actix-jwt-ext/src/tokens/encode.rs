@@ -12,6 +12,7 @@ use super::{b64_encode_into, now_f64};
 use crate::config::Expires;
 use crate::crypto;
 use crate::error::JwtError;
+use crate::keys::Signer;
 use crate::manager::JwtManager;
 
 /// Which kind of token to create.
@@ -221,16 +222,17 @@ impl<'a> TokenBuilder<'a> {
         self
     }
 
-    /// The JOSE header with additional headers, as PyJWT builds it (sorted keys), and the
-    /// algorithm it names.
-    fn header_json(
-        manager: &JwtManager,
+    /// The JOSE header with additional headers, as PyJWT builds it (sorted keys), the
+    /// algorithm it names, and the key that signs it (`None`: the `encode_key_loader`'s).
+    /// With a key set, a `kid` header picks the key, and the key's `kid` and algorithm are
+    /// written unless the headers name them.
+    fn header_json<'m>(
+        manager: &'m JwtManager,
         headers: Map<String, Value>,
         identity: &Value,
-        default: Algorithm,
-    ) -> Result<(Algorithm, Vec<u8>), JwtError> {
+        loader_key: bool,
+    ) -> Result<(Algorithm, Vec<u8>, Option<Signer<'m>>), JwtError> {
         let mut header: BTreeMap<String, Value> = BTreeMap::new();
-        header.insert("alg".into(), Value::String(format!("{default:?}")));
         header.insert("typ".into(), Value::String("JWT".into()));
         if let Some(loader) = &manager.loaders().additional_headers {
             header.extend(loader(identity));
@@ -240,13 +242,28 @@ impl<'a> TokenBuilder<'a> {
         if header.get("typ").is_some_and(|t| !crate::tokens::truthy(t)) {
             header.remove("typ");
         }
-        if header.get("kid").is_some_and(|k| !k.is_string()) {
-            return Err(JwtError::Encode(
-                "Key ID header parameter must be a string".into(),
-            ));
-        }
-        let alg = match header.get("alg") {
-            Some(Value::String(name)) => name.parse::<Algorithm>().map_err(|_| {
+        let kid = match header.get("kid") {
+            None => None,
+            Some(Value::String(kid)) => Some(kid.as_str()),
+            Some(_) => {
+                return Err(JwtError::Encode(
+                    "Key ID header parameter must be a string".into(),
+                ))
+            }
+        };
+        let signer = if loader_key {
+            None
+        } else {
+            Some(manager.keys().signer(kid)?)
+        };
+        let default_alg = signer
+            .as_ref()
+            .map_or(manager.config().algorithm, |s| s.alg);
+        let alg = match header
+            .entry("alg".into())
+            .or_insert_with(|| Value::String(format!("{default_alg:?}")))
+        {
+            Value::String(name) => name.parse::<Algorithm>().map_err(|_| {
                 JwtError::Encode(format!("unknown algorithm {name:?} in additional headers"))
             })?,
             _ => {
@@ -255,8 +272,22 @@ impl<'a> TokenBuilder<'a> {
                 ))
             }
         };
+        if let Some(signer) = &signer {
+            if signer.pinned && alg != signer.alg {
+                return Err(JwtError::Encode(format!(
+                    "the key {:?} signs {:?} only, not {alg:?}",
+                    signer.kid.unwrap_or_default(),
+                    signer.alg
+                )));
+            }
+            if let Some(kid) = signer.kid {
+                header
+                    .entry("kid".into())
+                    .or_insert_with(|| Value::String(kid.to_owned()));
+            }
+        }
         let json = serde_json::to_vec(&header).map_err(|e| JwtError::Encode(e.to_string()))?;
-        Ok((alg, json))
+        Ok((alg, json, signer))
     }
 
     /// Signs the token. Fails ([`JwtError::Encode`]) only on a programming error: claims that
@@ -317,34 +348,37 @@ impl<'a> TokenBuilder<'a> {
         let claims_json =
             serde_json::to_vec(&claims).map_err(|e| JwtError::Encode(e.to_string()))?;
         let custom_headers = loaders.additional_headers.is_some() || !self.headers.is_empty();
-        let (alg, mut token) = if custom_headers {
+        let loader_key = loaders.encode_key.is_some();
+        let (alg, mut token, signer) = if custom_headers {
             let headers = std::mem::take(&mut self.headers);
-            let header = Self::header_json(m, headers, &identity, cfg.algorithm)?;
-            let mut token =
-                String::with_capacity((header.1.len() + claims_json.len()) * 4 / 3 + 100);
-            b64_encode_into(&header.1, &mut token);
-            (header.0, token)
-        } else {
+            let (alg, header, signer) = Self::header_json(m, headers, &identity, loader_key)?;
+            let mut token = String::with_capacity((header.len() + claims_json.len()) * 4 / 3 + 100);
+            b64_encode_into(&header, &mut token);
+            (alg, token, signer)
+        } else if loader_key {
             let mut token = String::with_capacity(claims_json.len() * 4 / 3 + 160);
             token.push_str(m.default_header());
-            (cfg.algorithm, token)
+            (cfg.algorithm, token, None)
+        } else {
+            let signer = m.keys().signer(None)?;
+            let mut token = String::with_capacity(claims_json.len() * 4 / 3 + 160);
+            token.push_str(signer.default_header);
+            (signer.alg, token, Some(signer))
         };
         token.push('.');
         b64_encode_into(&claims_json, &mut token);
         let message_len = token.len();
-        let signed = match &loaders.encode_key {
-            Some(loader) => {
+        let mut signed = String::new();
+        match (&loaders.encode_key, signer) {
+            (_, Some(signer)) => signer.keys.sign_into(alg, token.as_bytes(), &mut signed)?,
+            (Some(loader), None) => {
                 let key = loader(identity).await?;
-                let mut sig = String::new();
-                crypto::sign_into(alg, &key, &token.as_bytes()[..message_len], &mut sig)?;
-                sig
+                crypto::sign_into(alg, &key, &token.as_bytes()[..message_len], &mut signed)?;
             }
-            None => {
-                let mut sig = String::new();
-                m.keys().sign_into(alg, token.as_bytes(), &mut sig)?;
-                sig
+            (None, None) => {
+                return Err(JwtError::Encode("no key to sign with".into()));
             }
-        };
+        }
         token.push('.');
         token.push_str(&signed);
         Ok(token)

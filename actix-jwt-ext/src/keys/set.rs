@@ -1,0 +1,388 @@
+//! [`KeySet`]: several keys, each with a `kid`, for rotation without downtime.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use jsonwebtoken::jwk::Jwk;
+use jsonwebtoken::{Algorithm, AlgorithmFamily};
+
+use super::checks::hmac_secret_warning;
+use super::jwk::public_jwk;
+use crate::config::ConfigError;
+use crate::crypto::Keys;
+use crate::error::JwtError;
+
+/// Signing and verification keys, each named by a `kid`.
+///
+/// New tokens are signed with the *current* key and carry its `kid` in their header; a token
+/// is verified with the key its `kid` names, with that key's algorithm only. Rotation without
+/// downtime:
+///
+/// 1. add the new key as a verification-only key ([`public_pem`](KeySetBuilder::public_pem))
+///    on every instance, so that all of them accept its tokens;
+/// 2. make it current ([`private_pem`](KeySetBuilder::private_pem) +
+///    [`current`](KeySetBuilder::current)): new tokens use it, older tokens still verify with
+///    the old key, which stays in the set;
+/// 3. once the old key's last token has expired, drop the old key: its tokens are refused
+///    from then on (422 `Unknown key ID`).
+///
+/// Every key is checked when the set is built: size and curve (RSA 2048 bits or more, the
+/// curve of the algorithm), a private key that matches its public key, one `kid` per key. A
+/// short HMAC secret is a logged warning.
+///
+/// ```
+/// use actix_jwt_ext::jsonwebtoken::Algorithm;
+/// use actix_jwt_ext::keys::KeySet;
+/// use actix_jwt_ext::{JwtConfig, JwtManager};
+///
+/// # actix_web::rt::System::new().block_on(async {
+/// let old = KeySet::builder()
+///     .private_pem("2026-10", Algorithm::EdDSA, include_str!("../../../tests/fixtures/ed25519_private.pem"))
+///     .build()
+///     .unwrap();
+/// let before = JwtManager::builder(JwtConfig::default()).key_set(old).build().unwrap();
+/// let old_token = before.create_access_token("alice").await.unwrap();
+///
+/// // The rotation: a new current key; the old one stays to verify its tokens.
+/// let rotated = KeySet::builder()
+///     .private_pem("2026-10", Algorithm::EdDSA, include_str!("../../../tests/fixtures/ed25519_private.pem"))
+///     .private_pem("2026-11", Algorithm::ES256, include_str!("../../../tests/fixtures/ec_private.pem"))
+///     .current("2026-11")
+///     .build()
+///     .unwrap();
+/// let after = JwtManager::builder(JwtConfig::default()).key_set(rotated).build().unwrap();
+/// let new_token = after.create_access_token("bob").await.unwrap();
+/// assert_eq!(after.decode_token(&old_token).await.unwrap().identity_str(), Some("alice"));
+/// let decoded = after.decode_token(&new_token).await.unwrap();
+/// assert_eq!(decoded.header()["kid"], "2026-11");
+/// assert_eq!(decoded.header()["alg"], "ES256");
+/// assert_eq!(after.jwks().keys.len(), 2);
+/// # });
+/// ```
+#[derive(Clone)]
+pub struct KeySet {
+    entries: Vec<KeyEntry>,
+    current: Option<usize>,
+    untagged: Option<usize>,
+}
+
+/// One key of a set.
+#[derive(Clone)]
+pub(crate) struct KeyEntry {
+    pub(crate) kid: String,
+    pub(crate) alg: Algorithm,
+    pub(crate) keys: Keys,
+    /// `{"alg":..,"kid":..,"typ":"JWT"}`, base64url: the header of tokens this key signs.
+    pub(crate) default_header: String,
+    jwk: Option<Jwk>,
+}
+
+impl std::fmt::Debug for KeySet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeySet")
+            .field("kids", &self.kids().collect::<Vec<_>>())
+            .field("current", &self.current_kid())
+            .finish()
+    }
+}
+
+impl KeySet {
+    /// A builder: add keys, name the current one, build.
+    pub fn builder() -> KeySetBuilder {
+        KeySetBuilder::default()
+    }
+
+    /// Reads every `<kid>.pem` file of a directory (`JWT_KEYS_DIR`); other files are ignored.
+    ///
+    /// A file holding a private key signs and verifies; one holding only a public key
+    /// (`-----BEGIN PUBLIC KEY-----`) verifies only (a retired key, or one another service
+    /// signs with). The algorithm comes from the key: `rsa_algorithm` for RSA keys (RS256 ..
+    /// PS512), ES256 or ES384 by curve, EdDSA for Ed25519. The current key is `current` when
+    /// given (`JWT_CURRENT_KID`), otherwise the private key whose `kid` sorts last, so that
+    /// date-named files (`2026-11-01.pem`) rotate by adding a file.
+    pub fn from_pem_dir(
+        dir: impl AsRef<Path>,
+        rsa_algorithm: Algorithm,
+        current: Option<&str>,
+    ) -> Result<Self, ConfigError> {
+        const SETTING: &str = "JWT_KEYS_DIR";
+        let dir = dir.as_ref();
+        let problem = |kid: &str, reason: String| ConfigError::KeySet {
+            setting: SETTING,
+            kid: kid.to_owned(),
+            reason,
+        };
+        if rsa_algorithm.family() != AlgorithmFamily::Rsa {
+            return Err(ConfigError::Invalid {
+                setting: "JWT_ALGORITHM",
+                reason: format!("{rsa_algorithm:?} is not an RSA algorithm (RS* or PS*)"),
+            });
+        }
+        let listing = std::fs::read_dir(dir).map_err(|e| ConfigError::Invalid {
+            setting: SETTING,
+            reason: format!("cannot read the directory {}: {e}", dir.display()),
+        })?;
+        let mut files = BTreeMap::new();
+        for entry in listing {
+            let entry = entry.map_err(|e| ConfigError::Invalid {
+                setting: SETTING,
+                reason: format!("cannot read the directory {}: {e}", dir.display()),
+            })?;
+            let path = entry.path();
+            if path.extension().and_then(|e| e.to_str()) != Some("pem") {
+                continue;
+            }
+            let Some(kid) = path.file_stem().and_then(|s| s.to_str()) else {
+                continue;
+            };
+            let pem = std::fs::read_to_string(&path)
+                .map_err(|e| problem(kid, format!("cannot read {}: {e}", path.display())))?;
+            files.insert(kid.to_owned(), pem);
+        }
+        if files.is_empty() {
+            return Err(ConfigError::Invalid {
+                setting: SETTING,
+                reason: format!("no <kid>.pem file in {}", dir.display()),
+            });
+        }
+        let mut builder = KeySet::builder().setting(SETTING);
+        for (kid, pem) in &files {
+            let public_only = pem.contains("-----BEGIN PUBLIC KEY-----")
+                && !pem.contains("PRIVATE KEY-----");
+            let alg = pem_algorithm(pem, public_only, rsa_algorithm)
+                .ok_or_else(|| problem(kid, "not an RSA, EC (P-256, P-384) or Ed25519 key".into()))?;
+            builder = if public_only {
+                builder.public_pem(kid.clone(), alg, pem.as_bytes())
+            } else {
+                builder.private_pem(kid.clone(), alg, pem.as_bytes())
+            };
+        }
+        if let Some(kid) = current {
+            builder = builder.current(kid);
+        }
+        builder.build()
+    }
+
+    /// The `kid`s of the set, in the order they were added.
+    pub fn kids(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|e| e.kid.as_str())
+    }
+
+    /// The `kid` new tokens are signed with; `None` for a verification-only set.
+    pub fn current_kid(&self) -> Option<&str> {
+        self.current.map(|i| self.entries[i].kid.as_str())
+    }
+
+    /// The algorithm of the key `kid`.
+    pub fn algorithm(&self, kid: &str) -> Option<Algorithm> {
+        self.find(kid).map(|e| e.alg)
+    }
+
+    /// The public keys as a JWKS document (RFC 7517), for
+    /// [`JwtManager::jwks`](crate::JwtManager::jwks). HMAC keys are never included.
+    pub fn jwks(&self) -> jsonwebtoken::jwk::JwkSet {
+        super::jwk::jwk_set(self.entries.iter().filter_map(|e| e.jwk.clone()))
+    }
+
+    fn find(&self, kid: &str) -> Option<&KeyEntry> {
+        self.entries.iter().find(|e| e.kid == kid)
+    }
+
+    /// The key that verifies a token whose header names `kid` (or none).
+    pub(crate) fn verifier(&self, kid: Option<&str>) -> Result<&KeyEntry, JwtError> {
+        match kid {
+            Some(kid) => self
+                .find(kid)
+                .ok_or_else(|| JwtError::invalid("Unknown key ID")),
+            None => self
+                .untagged
+                .map(|i| &self.entries[i])
+                .ok_or_else(|| JwtError::invalid("Missing key ID")),
+        }
+    }
+
+    /// The key that signs a new token: the one `kid` names, or the current one.
+    pub(crate) fn signer(&self, kid: Option<&str>) -> Result<&KeyEntry, JwtError> {
+        let entry = match kid {
+            Some(kid) => self.find(kid).ok_or_else(|| {
+                JwtError::Encode(format!("the key set has no key with kid {kid:?}"))
+            })?,
+            None => self.current.map(|i| &self.entries[i]).ok_or_else(|| {
+                JwtError::Encode("the key set holds no private key to sign with".into())
+            })?,
+        };
+        if entry.keys.encoding.is_none() {
+            return Err(JwtError::Encode(format!(
+                "the key {:?} verifies only: it has no private key",
+                entry.kid
+            )));
+        }
+        Ok(entry)
+    }
+}
+
+/// The algorithm a PEM key is for, from its type and curve.
+fn pem_algorithm(pem: &str, public_only: bool, rsa_algorithm: Algorithm) -> Option<Algorithm> {
+    let bytes = pem.as_bytes();
+    let is = |alg: Algorithm| {
+        if public_only {
+            Keys::from_pem(alg, None, Some(bytes)).is_ok()
+        } else {
+            Keys::from_pem(alg, Some(bytes), None).is_ok()
+        }
+    };
+    [rsa_algorithm, Algorithm::ES256, Algorithm::ES384, Algorithm::EdDSA]
+        .into_iter()
+        .find(|alg| is(*alg))
+}
+
+enum Material {
+    Secret(Vec<u8>),
+    Private(Vec<u8>),
+    Public(Vec<u8>),
+}
+
+/// Builds a [`KeySet`]; every key is checked by [`build`](Self::build).
+#[derive(Default)]
+#[must_use = "call `.build()` to get the KeySet"]
+pub struct KeySetBuilder {
+    keys: Vec<(String, Algorithm, Material)>,
+    current: Option<String>,
+    untagged: Option<String>,
+    setting: Option<&'static str>,
+}
+
+impl std::fmt::Debug for KeySetBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeySetBuilder")
+            .field("kids", &self.keys.iter().map(|k| &k.0).collect::<Vec<_>>())
+            .field("current", &self.current)
+            .finish()
+    }
+}
+
+impl KeySetBuilder {
+    fn setting(mut self, setting: &'static str) -> Self {
+        self.setting = Some(setting);
+        self
+    }
+
+    /// An HMAC secret for `alg` (HS256, HS384, HS512): signs and verifies. Never published.
+    pub fn hmac(mut self, kid: impl Into<String>, alg: Algorithm, secret: impl AsRef<[u8]>) -> Self {
+        self.keys
+            .push((kid.into(), alg, Material::Secret(secret.as_ref().to_vec())));
+        self
+    }
+
+    /// A PEM private key (PKCS#8, or PKCS#1 / SEC1) for `alg`: signs and verifies; its public
+    /// half is derived and published.
+    pub fn private_pem(mut self, kid: impl Into<String>, alg: Algorithm, pem: impl AsRef<[u8]>) -> Self {
+        self.keys
+            .push((kid.into(), alg, Material::Private(pem.as_ref().to_vec())));
+        self
+    }
+
+    /// A PEM public key for `alg`: verifies only (a retired key, or another signer's).
+    pub fn public_pem(mut self, kid: impl Into<String>, alg: Algorithm, pem: impl AsRef<[u8]>) -> Self {
+        self.keys
+            .push((kid.into(), alg, Material::Public(pem.as_ref().to_vec())));
+        self
+    }
+
+    /// The key new tokens are signed with. Default: the last private key (or secret) added.
+    pub fn current(mut self, kid: impl Into<String>) -> Self {
+        self.current = Some(kid.into());
+        self
+    }
+
+    /// The key that verifies tokens without a `kid` header (tokens issued before the key set,
+    /// by a single-key setup such as flask-jwt-extended's). Default: none, and such tokens
+    /// answer 422 `Missing key ID`.
+    pub fn untagged(mut self, kid: impl Into<String>) -> Self {
+        self.untagged = Some(kid.into());
+        self
+    }
+
+    /// Checks every key and returns the set.
+    pub fn build(self) -> Result<KeySet, ConfigError> {
+        let setting = self.setting.unwrap_or("KeySet");
+        let problem = |kid: &str, reason: String| ConfigError::KeySet {
+            setting,
+            kid: kid.to_owned(),
+            reason,
+        };
+        if self.keys.is_empty() {
+            return Err(ConfigError::Invalid {
+                setting,
+                reason: "a key set needs at least one key".into(),
+            });
+        }
+        let mut entries: Vec<KeyEntry> = Vec::with_capacity(self.keys.len());
+        for (kid, alg, material) in self.keys {
+            if kid.is_empty() {
+                return Err(problem(&kid, "a kid cannot be empty".into()));
+            }
+            if entries.iter().any(|e| e.kid == kid) {
+                return Err(problem(&kid, "two keys have this kid".into()));
+            }
+            let keys = match material {
+                Material::Secret(secret) => {
+                    if alg.family() != AlgorithmFamily::Hmac {
+                        return Err(problem(&kid, format!("{alg:?} takes a PEM key, not a secret")));
+                    }
+                    if secret.is_empty() {
+                        return Err(problem(&kid, "the secret is empty".into()));
+                    }
+                    if let Some(warning) = hmac_secret_warning(alg, secret.len()) {
+                        log::warn!("{setting}: key {kid:?}: {warning}");
+                    }
+                    Keys::hmac(&secret)
+                }
+                Material::Private(pem) => Keys::from_pem(alg, Some(&pem), None)
+                    .map_err(|p| problem(&kid, format!("{alg:?}: {}", p.reason)))?,
+                Material::Public(pem) => Keys::from_pem(alg, None, Some(&pem))
+                    .map_err(|p| problem(&kid, format!("{alg:?}: {}", p.reason)))?,
+            };
+            let jwk = public_jwk(alg, &keys.decoding, Some(&kid));
+            let header = serde_json::json!({"alg": format!("{alg:?}"), "kid": kid, "typ": "JWT"});
+            let mut default_header = String::new();
+            crate::tokens::b64_encode_into(
+                serde_json::to_string(&header).unwrap_or_default().as_bytes(),
+                &mut default_header,
+            );
+            entries.push(KeyEntry {
+                kid,
+                alg,
+                keys,
+                default_header,
+                jwk,
+            });
+        }
+        let index = |kid: &str, what: &str| {
+            entries
+                .iter()
+                .position(|e| e.kid == kid)
+                .ok_or_else(|| problem(kid, format!("the {what} key is not in the set")))
+        };
+        let current = match &self.current {
+            Some(kid) => {
+                let i = index(kid, "current")?;
+                if entries[i].keys.encoding.is_none() {
+                    return Err(problem(kid, "the current key needs a private key to sign with".into()));
+                }
+                Some(i)
+            }
+            None => entries.iter().rposition(|e| e.keys.encoding.is_some()),
+        };
+        let untagged = self
+            .untagged
+            .as_deref()
+            .map(|kid| index(kid, "untagged"))
+            .transpose()?;
+        Ok(KeySet {
+            entries,
+            current,
+            untagged,
+        })
+    }
+}
