@@ -31,8 +31,8 @@ use crate::blocklist::{BlocklistError, TokenBlocklist};
 use crate::callbacks::Loaders;
 use crate::config::{ConfigError, JwtConfig};
 use crate::crypto::{KeyRef, Keys};
-use crate::keys::{KeySet, KeySource};
 use crate::error::{json_message, JwtError};
+use crate::keys::{KeySet, KeySource, Keyring};
 use crate::tokens::{
     decode_with, ClaimRules, DecodeOptions, DecodedToken, RawToken, TokenBuilder, TokenType,
 };
@@ -63,8 +63,6 @@ struct Inner {
     decode_issuer: Option<Vec<String>>,
     /// `JWT_DECODE_AUDIENCE`, or the remote issuer's audience.
     decode_audience: Option<Vec<String>>,
-    /// The JWKS document, serialised once.
-    jwks_json: web::Bytes,
 }
 
 impl std::fmt::Debug for dyn TokenBlocklist {
@@ -117,20 +115,36 @@ impl JwtManager {
     /// `kid` is its RFC 7638 thumbprint), or every key of the [`KeySet`]. Empty for HMAC
     /// secrets, which are never published, and for a remote issuer's keys.
     pub fn jwks(&self) -> jsonwebtoken::jwk::JwkSet {
-        self.inner.keys.jwks()
+        self.inner.keys.snapshot().jwks()
+    }
+
+    /// Replaces the [`KeySet`] while the app runs (a rotation without restart): tokens
+    /// signed from now on use the new set's current key, and tokens are verified with the new
+    /// set's keys. Keep the previous current key in the new set until its tokens expire.
+    /// Fails when the manager was not built with a key set.
+    pub fn replace_key_set(&self, keys: KeySet) -> Result<(), ConfigError> {
+        if self.inner.keys.replace_set(keys) {
+            Ok(())
+        } else {
+            Err(ConfigError::Invalid {
+                setting: "KeySet",
+                reason: "this JwtManager was not built with a key set (JwtManagerBuilder::key_set)"
+                    .into(),
+            })
+        }
     }
 
     /// Serves [`jwks`](Self::jwks) at `path` (`GET` and `HEAD`), for
     /// `App::new().configure(jwt.serve_jwks("/.well-known/jwks.json"))`. The document is
     /// built once; clients may cache it for five minutes.
     pub fn serve_jwks(&self, path: &str) -> impl FnOnce(&mut web::ServiceConfig) + Clone + 'static {
-        let body = self.inner.jwks_json.clone();
+        let manager = self.clone();
         let path = path.to_owned();
         move |cfg: &mut web::ServiceConfig| {
             cfg.route(
                 &path,
                 web::get().to(move || {
-                    let body = body.clone();
+                    let body = manager.inner.keys.snapshot().jwks_json();
                     async move {
                         HttpResponse::Ok()
                             .content_type("application/json")
@@ -280,16 +294,19 @@ impl JwtManager {
             return decode(raw, claims, KeyRef::Loaded(&key), &inner.decode_algorithms);
         }
         let kid = raw.header.get("kid").and_then(crate::tokens::json_str);
-        match &inner.keys {
-            KeySource::Single { keys, .. } => {
-                decode(raw, claims, KeyRef::Default(keys), &inner.decode_algorithms)
-            }
-            KeySource::Set(set) => {
+        match inner.keys.snapshot() {
+            Keyring::Single(single) => decode(
+                raw,
+                claims,
+                KeyRef::Default(&single.keys),
+                &inner.decode_algorithms,
+            ),
+            Keyring::Set(set) => {
                 let entry = set.verifier(kid.as_deref())?;
                 decode(raw, claims, KeyRef::Default(&entry.keys), &[entry.alg])
             }
             #[cfg(feature = "remote-jwks")]
-            KeySource::Remote(remote) => {
+            Keyring::Remote(remote) => {
                 let key = remote.key_for(kid.as_deref()).await?;
                 decode(raw, claims, KeyRef::Loaded(&key.key), &[key.alg])
             }
@@ -602,7 +619,7 @@ impl JwtManagerBuilder {
     /// Signs and verifies with a [`KeySet`] (keys by `kid`, for rotation) instead of
     /// `JWT_SECRET_KEY` / `JWT_PRIVATE_KEY` / `JWT_PUBLIC_KEY`, which are then not needed.
     pub fn key_set(mut self, keys: KeySet) -> Self {
-        self.key_source = Some(KeySource::Set(keys));
+        self.key_source = Some(KeySource::set(keys));
         self
     }
 
@@ -650,7 +667,9 @@ impl JwtManagerBuilder {
             #[cfg(feature = "remote-jwks")]
             KeySource::Remote(remote) => (
                 self.config.decode_issuer.clone().or_else(|| {
-                    remote.expected_issuer().map(|issuer| vec![issuer.to_owned()])
+                    remote
+                        .expected_issuer()
+                        .map(|issuer| vec![issuer.to_owned()])
                 }),
                 self.config
                     .decode_audience
@@ -662,7 +681,6 @@ impl JwtManagerBuilder {
                 self.config.decode_audience.clone(),
             ),
         };
-        let jwks_json = web::Bytes::from(serde_json::to_vec(&keys.jwks()).unwrap_or_default());
         Ok(JwtManager {
             inner: Arc::new(Inner {
                 decode_algorithms: self.config.decode_algorithms(),
@@ -676,7 +694,6 @@ impl JwtManagerBuilder {
                 default_header,
                 decode_issuer,
                 decode_audience,
-                jwks_json,
             }),
         })
     }

@@ -2,13 +2,64 @@
 
 use std::sync::Arc;
 
+use actix_jwt_ext::jsonwebtoken::{Algorithm, AlgorithmFamily};
 use actix_jwt_ext::{
-    ConfigError, DecodedToken, InMemoryBlocklist, JwtConfig, JwtManager, RedisBlocklist,
+    ConfigError, DecodedToken, InMemoryBlocklist, JwtConfig, JwtManager, KeySet, RedisBlocklist,
     TokenBlocklist,
 };
 use serde_json::{Map, Value};
 
+use crate::settings::KeysDir;
 use crate::users::{self, User};
+
+/// Reads the key set of `JWT_KEYS_DIR`; RSA keys use `JWT_ALGORITHM` when it is an RSA
+/// algorithm, RS256 otherwise.
+pub(crate) fn key_set(keys: &KeysDir, algorithm: Algorithm) -> Result<KeySet, ConfigError> {
+    let rsa = if algorithm.family() == AlgorithmFamily::Rsa {
+        algorithm
+    } else {
+        Algorithm::RS256
+    };
+    KeySet::from_pem_dir(&keys.dir, rsa, keys.current.as_deref())
+}
+
+/// Reads `JWT_KEYS_DIR` again every `JWT_KEYS_RELOAD` seconds and swaps the key set in when
+/// it changed. A directory that no longer reads as a key set keeps the previous keys (and
+/// logs why).
+pub(crate) async fn reload_keys(manager: JwtManager, keys: KeysDir, algorithm: Algorithm) {
+    if keys.reload.is_zero() {
+        return;
+    }
+    let mut seen = fingerprint(&manager);
+    let mut tick = actix_web::rt::time::interval(keys.reload);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        match key_set(&keys, algorithm) {
+            Ok(set) => {
+                let current = set.current_kid().map(str::to_owned);
+                if let Err(e) = manager.replace_key_set(set) {
+                    log::error!("JWT_KEYS_DIR: {e}");
+                    return;
+                }
+                let now = fingerprint(&manager);
+                if now != seen {
+                    log::info!(
+                        "JWT_KEYS_DIR: keys reloaded; current kid {}",
+                        current.as_deref().unwrap_or("(none: verify only)")
+                    );
+                    seen = now;
+                }
+            }
+            Err(e) => log::error!("JWT_KEYS_DIR: keeping the previous keys: {e}"),
+        }
+    }
+}
+
+/// What a key set publishes: its kids and public keys.
+fn fingerprint(manager: &JwtManager) -> String {
+    serde_json::to_string(&manager.jwks()).unwrap_or_default()
+}
 
 /// The revocation store: Redis when `REDIS_URL` is set (keys prefixed with `REDIS_PREFIX`),
 /// in memory otherwise.
@@ -58,14 +109,16 @@ pub(crate) enum Store {
 
 /// Builds the manager: `roles` in every token, the user lookup for `/me`, the revocation
 /// `store` for `DELETE /logout`, and refresh-token rotation when `refresh_rotation` is on.
+/// `key_set` replaces the configured key when `JWT_KEYS_DIR` is set.
 pub(crate) fn manager(
     config: JwtConfig,
     store: Store,
     refresh_rotation: bool,
+    key_set: Option<KeySet>,
 ) -> Result<JwtManager, ConfigError> {
     match store {
-        Store::Memory(s) => build(config, s, refresh_rotation),
-        Store::Redis(s) => build(config, s, refresh_rotation),
+        Store::Memory(s) => build(config, s, refresh_rotation, key_set),
+        Store::Redis(s) => build(config, s, refresh_rotation, key_set),
     }
 }
 
@@ -73,8 +126,13 @@ fn build(
     config: JwtConfig,
     store: impl TokenBlocklist,
     refresh_rotation: bool,
+    key_set: Option<KeySet>,
 ) -> Result<JwtManager, ConfigError> {
-    JwtManager::builder(config)
+    let mut builder = JwtManager::builder(config);
+    if let Some(set) = key_set {
+        builder = builder.key_set(set);
+    }
+    builder
         .additional_claims_loader(|identity: &Value| {
             let roles = identity
                 .as_str()

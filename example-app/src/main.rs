@@ -39,13 +39,32 @@ async fn main() -> std::io::Result<()> {
             std::process::exit(2);
         }
     };
-    let jwt = match jwt::manager(settings.jwt, store, settings.refresh_rotation) {
+    let algorithm = settings.jwt.algorithm;
+    let key_set = match settings
+        .keys
+        .as_ref()
+        .map(|k| jwt::key_set(k, algorithm))
+        .transpose()
+    {
+        Ok(set) => set,
+        Err(e) => {
+            eprintln!("example-app: configuration error: {e}");
+            std::process::exit(2);
+        }
+    };
+    let jwt = match jwt::manager(settings.jwt, store, settings.refresh_rotation, key_set) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("example-app: configuration error: {e}");
             std::process::exit(2);
         }
     };
+    if let Some(keys) = settings.keys.clone() {
+        actix_web::rt::spawn(jwt::reload_keys(jwt.clone(), keys, algorithm));
+    }
+    // The public keys, for other services to verify this one's tokens (asymmetric keys only:
+    // an HMAC secret is never published).
+    let publish_jwks = !jwt.jwks().keys.is_empty();
 
     let manager = jwt.clone();
     let server = HttpServer::new(move || {
@@ -58,6 +77,11 @@ async fn main() -> std::io::Result<()> {
                     .custom_request_replace("method", |req| req.method().to_string()),
             )
             .configure(handlers::routes)
+            .configure(|cfg| {
+                if publish_jwks {
+                    manager.serve_jwks("/.well-known/jwks.json")(cfg);
+                }
+            })
     })
     .bind((settings.host.as_str(), settings.port))?;
     for addr in server.addrs() {

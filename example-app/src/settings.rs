@@ -10,8 +10,15 @@
 //! ```
 //!
 //! Every other `JWT_*` option of flask-jwt-extended is read too, with the library's defaults.
+//!
+//! Key rotation: `JWT_KEYS_DIR` names a directory of `<kid>.pem` files (private keys sign
+//! and verify, public keys verify only); the current key is `JWT_CURRENT_KID`, or the private
+//! key whose name sorts last. The directory is read again every `JWT_KEYS_RELOAD` seconds
+//! (default 60, 0 = never), so adding a key file rotates without a restart. With it,
+//! `SECRET_KEY` and the `JWT_*_KEY` settings are not needed.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use actix_jwt_ext::{ConfigError, JwtConfig};
@@ -34,6 +41,19 @@ pub(crate) struct Settings {
     pub(crate) redis_prefix: Option<String>,
     /// `JWT_REFRESH_ROTATION` (default false): refresh-token rotation with reuse detection.
     pub(crate) refresh_rotation: bool,
+    /// `JWT_KEYS_DIR`, `JWT_CURRENT_KID`, `JWT_KEYS_RELOAD`: a key set instead of one key.
+    pub(crate) keys: Option<KeysDir>,
+}
+
+/// A directory of `<kid>.pem` keys.
+#[derive(Debug, Clone)]
+pub(crate) struct KeysDir {
+    /// `JWT_KEYS_DIR`.
+    pub(crate) dir: PathBuf,
+    /// `JWT_CURRENT_KID` (default: the private key whose kid sorts last).
+    pub(crate) current: Option<String>,
+    /// `JWT_KEYS_RELOAD` in seconds (default 60; zero: never).
+    pub(crate) reload: Duration,
 }
 
 /// A setting that stops the app before it binds.
@@ -45,6 +65,8 @@ pub(crate) enum SettingsError {
     Port(String),
     /// `JWT_REFRESH_ROTATION` is not a boolean.
     RefreshRotation(String),
+    /// `JWT_KEYS_RELOAD` is not a number of seconds.
+    KeysReload(String),
     /// The `.env` file cannot be read.
     DotEnv(String),
 }
@@ -57,6 +79,10 @@ impl std::fmt::Display for SettingsError {
             SettingsError::RefreshRotation(v) => write!(
                 f,
                 "JWT_REFRESH_ROTATION: expected true/false (or 1/0, yes/no, on/off), got {v:?}"
+            ),
+            SettingsError::KeysReload(v) => write!(
+                f,
+                "JWT_KEYS_RELOAD: expected a number of seconds (0 = never), got {v:?}"
             ),
             SettingsError::DotEnv(e) => write!(f, "cannot read .env: {e}"),
         }
@@ -83,15 +109,34 @@ impl Settings {
 
     /// Builds the settings from `(name, value)` pairs.
     pub(crate) fn from_vars(vars: &HashMap<String, String>) -> Result<Self, SettingsError> {
-        let jwt = JwtConfig::builder()
+        let set = |name: &str| vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let keys = match set("JWT_KEYS_DIR") {
+            None => None,
+            Some(dir) => Some(KeysDir {
+                dir: PathBuf::from(dir),
+                current: set("JWT_CURRENT_KID").map(str::to_owned),
+                reload: match set("JWT_KEYS_RELOAD") {
+                    None => Duration::from_secs(60),
+                    Some(v) => Duration::from_secs(
+                        v.parse()
+                            .map_err(|_| SettingsError::KeysReload(v.to_owned()))?,
+                    ),
+                },
+            }),
+        };
+        let builder = JwtConfig::builder()
             .access_token_expires(ACCESS_TOKEN_EXPIRES)
             .error_message_key("message")
             .with_vars(
                 vars.iter()
                     .filter(|(k, _)| k.as_str() == "SECRET_KEY" || k.starts_with("JWT_")),
             )
-            .and_then(|b| b.build())
             .map_err(SettingsError::Jwt)?;
+        // With a key set, the manager checks the settings but needs no single key.
+        let jwt = match keys {
+            Some(_) => builder.build_unchecked(),
+            None => builder.build().map_err(SettingsError::Jwt)?,
+        };
         let host = vars
             .get("HOST")
             .filter(|h| !h.is_empty())
@@ -118,6 +163,7 @@ impl Settings {
             redis_url,
             redis_prefix,
             refresh_rotation,
+            keys,
         })
     }
 }
@@ -184,6 +230,28 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.starts_with("JWT_REFRESH_ROTATION"), "{err}");
+    }
+
+    #[test]
+    fn keys_dir_replaces_the_secret() {
+        let s = Settings::from_vars(&vars(&[("JWT_KEYS_DIR", "/etc/keys")])).unwrap();
+        let keys = s.keys.unwrap();
+        assert_eq!(keys.dir, PathBuf::from("/etc/keys"));
+        assert_eq!(keys.current, None);
+        assert_eq!(keys.reload, Duration::from_secs(60));
+        let s = Settings::from_vars(&vars(&[
+            ("JWT_KEYS_DIR", "k"),
+            ("JWT_CURRENT_KID", "2026-11"),
+            ("JWT_KEYS_RELOAD", "0"),
+        ]))
+        .unwrap();
+        let keys = s.keys.unwrap();
+        assert_eq!(keys.current.as_deref(), Some("2026-11"));
+        assert!(keys.reload.is_zero());
+        let err = Settings::from_vars(&vars(&[("JWT_KEYS_DIR", "k"), ("JWT_KEYS_RELOAD", "soon")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("JWT_KEYS_RELOAD"), "{err}");
     }
 
     #[test]

@@ -47,7 +47,10 @@ pub(crate) fn rsa_bits(key: &DecodingKey) -> Result<usize, String> {
 /// ES256, P-384 for ES384; P-521 has no algorithm here), an Ed25519 key of the wrong length.
 pub(crate) fn check_public_key(alg: Algorithm, key: &DecodingKey) -> Result<(), String> {
     if key.family() != alg.family() {
-        return Err(format!("a {:?} key cannot be used with {alg:?}", key.family()));
+        return Err(format!(
+            "a {:?} key cannot be used with {alg:?}",
+            key.family()
+        ));
     }
     match alg.family() {
         AlgorithmFamily::Rsa => {

@@ -72,7 +72,11 @@ pub(crate) fn public_jwk(alg: Algorithm, key: &DecodingKey, kid: Option<&str>) -
 
 /// RFC 7518 integers carry no leading zero bytes.
 fn strip_zeros(n: &[u8]) -> &[u8] {
-    let start = n.iter().take_while(|b| **b == 0).count().min(n.len().saturating_sub(1));
+    let start = n
+        .iter()
+        .take_while(|b| **b == 0)
+        .count()
+        .min(n.len().saturating_sub(1));
     &n[start..]
 }
 
@@ -95,8 +99,8 @@ pub(crate) fn thumbprint(jwk: &Jwk) -> Option<String> {
         ),
         _ => return None,
     };
-    let digest = (provider().key_utils.compute_digest)(canonical.as_bytes(), ThumbprintHash::SHA256)
-        .ok()?;
+    let digest =
+        (provider().key_utils.compute_digest)(canonical.as_bytes(), ThumbprintHash::SHA256).ok()?;
     Some(b64(&digest))
 }
 
@@ -113,6 +117,11 @@ fn curve_name(curve: &EllipticCurve) -> &'static str {
 /// The JWK `alg` value of a signature algorithm.
 pub(crate) fn key_algorithm(alg: Algorithm) -> Option<KeyAlgorithm> {
     format!("{alg:?}").parse().ok()
+}
+
+/// A JWKS document serialised.
+pub(crate) fn to_json(set: &JwkSet) -> actix_web::web::Bytes {
+    actix_web::web::Bytes::from(serde_json::to_vec(set).unwrap_or_default())
 }
 
 /// A JWKS document: `{"keys": [...]}`.

@@ -48,7 +48,10 @@ mod jwk;
 mod remote;
 mod set;
 
-use jsonwebtoken::jwk::{Jwk, JwkSet};
+use std::sync::{Arc, RwLock};
+
+use actix_web::web::Bytes;
+use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::Algorithm;
 
 pub(crate) use self::checks::{check_public_key, hmac_secret_warning};
@@ -62,17 +65,30 @@ use crate::error::JwtError;
 #[derive(Debug)]
 pub(crate) enum KeySource {
     /// The configured key (`JWT_SECRET_KEY`, or the PEM pair).
-    Single {
-        keys: Keys,
-        alg: Algorithm,
-        default_header: String,
-        jwk: Option<Jwk>,
-    },
-    /// Several keys by `kid`.
-    Set(KeySet),
+    Single(SingleKey),
+    /// Several keys by `kid`; replaceable while the app runs.
+    Set(RwLock<Arc<KeySet>>),
     /// A remote issuer's JWKS: verification only.
     #[cfg(feature = "remote-jwks")]
     Remote(RemoteJwks),
+}
+
+/// The configured key, its algorithm, and what is derived from them once.
+#[derive(Debug)]
+pub(crate) struct SingleKey {
+    pub(crate) keys: Keys,
+    alg: Algorithm,
+    default_header: String,
+    jwks_json: Bytes,
+}
+
+/// The keys of one request: a snapshot, so that a key set replaced meanwhile does not change
+/// under a token being signed or checked.
+pub(crate) enum Keyring<'a> {
+    Single(&'a SingleKey),
+    Set(Arc<KeySet>),
+    #[cfg(feature = "remote-jwks")]
+    Remote(&'a RemoteJwks),
 }
 
 /// The key a new token is signed with.
@@ -90,31 +106,58 @@ pub(crate) struct Signer<'a> {
 impl KeySource {
     /// The configured single key.
     pub(crate) fn single(keys: Keys, alg: Algorithm, default_header: String) -> Self {
-        let jwk = jwk::public_jwk(alg, &keys.decoding, None);
-        KeySource::Single {
+        let jwks = jwk::jwk_set(jwk::public_jwk(alg, &keys.decoding, None));
+        KeySource::Single(SingleKey {
             keys,
             alg,
             default_header,
-            jwk,
+            jwks_json: jwk::to_json(&jwks),
+        })
+    }
+
+    /// A key set.
+    pub(crate) fn set(set: KeySet) -> Self {
+        KeySource::Set(RwLock::new(Arc::new(set)))
+    }
+
+    /// The keys for one request.
+    pub(crate) fn snapshot(&self) -> Keyring<'_> {
+        match self {
+            KeySource::Single(single) => Keyring::Single(single),
+            KeySource::Set(set) => Keyring::Set(Arc::clone(
+                &set.read()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            )),
+            #[cfg(feature = "remote-jwks")]
+            KeySource::Remote(remote) => Keyring::Remote(remote),
         }
     }
 
+    /// Replaces the key set; `false` when the keys are not a key set.
+    pub(crate) fn replace_set(&self, new: KeySet) -> bool {
+        match self {
+            KeySource::Set(set) => {
+                *set.write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(new);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Keyring<'_> {
     /// The key that signs a token whose header asks for `kid` (or the current key).
     pub(crate) fn signer(&self, kid: Option<&str>) -> Result<Signer<'_>, JwtError> {
         match self {
-            KeySource::Single {
-                keys,
-                alg,
-                default_header,
-                ..
-            } => Ok(Signer {
-                keys,
-                alg: *alg,
+            Keyring::Single(single) => Ok(Signer {
+                keys: &single.keys,
+                alg: single.alg,
                 kid: None,
-                default_header,
+                default_header: &single.default_header,
                 pinned: false,
             }),
-            KeySource::Set(set) => {
+            Keyring::Set(set) => {
                 let entry = set.signer(kid)?;
                 Ok(Signer {
                     keys: &entry.keys,
@@ -125,7 +168,7 @@ impl KeySource {
                 })
             }
             #[cfg(feature = "remote-jwks")]
-            KeySource::Remote(_) => Err(JwtError::Encode(
+            Keyring::Remote(_) => Err(JwtError::Encode(
                 "this JwtManager verifies the tokens of a remote issuer (remote_jwks) and holds \
                  no key to sign with"
                     .into(),
@@ -136,10 +179,22 @@ impl KeySource {
     /// The public keys, as a JWKS document.
     pub(crate) fn jwks(&self) -> JwkSet {
         match self {
-            KeySource::Single { jwk, .. } => jwk::jwk_set(jwk.clone()),
-            KeySource::Set(set) => set.jwks(),
+            Keyring::Single(single) => {
+                jwk::jwk_set(jwk::public_jwk(single.alg, &single.keys.decoding, None))
+            }
+            Keyring::Set(set) => set.jwks(),
             #[cfg(feature = "remote-jwks")]
-            KeySource::Remote(_) => jwk::jwk_set(None),
+            Keyring::Remote(_) => jwk::jwk_set(None),
+        }
+    }
+
+    /// The public keys as a serialised JWKS document.
+    pub(crate) fn jwks_json(&self) -> Bytes {
+        match self {
+            Keyring::Single(single) => single.jwks_json.clone(),
+            Keyring::Set(set) => set.jwks_json(),
+            #[cfg(feature = "remote-jwks")]
+            Keyring::Remote(_) => jwk::to_json(&jwk::jwk_set(None)),
         }
     }
 }

@@ -252,7 +252,10 @@ impl RemoteJwks {
         };
         let document = self.get_json(&uri, deadline).await?;
         let keys = parse_jwks(&document, &inner.algorithms)?;
-        Ok((keys, discovered.or_else(|| self.state().discovered_uri.clone())))
+        Ok((
+            keys,
+            discovered.or_else(|| self.state().discovered_uri.clone()),
+        ))
     }
 
     async fn discover_jwks_uri(&self, deadline: Instant) -> Result<String, String> {
@@ -272,7 +275,8 @@ impl RemoteJwks {
             .get("jwks_uri")
             .and_then(Value::as_str)
             .ok_or_else(|| format!("{url}: no \"jwks_uri\" in the discovery document"))?;
-        check_url(uri, self.inner.allow_http).map_err(|reason| format!("{url}: jwks_uri {reason}"))?;
+        check_url(uri, self.inner.allow_http)
+            .map_err(|reason| format!("{url}: jwks_uri {reason}"))?;
         Ok(uri.to_owned())
     }
 
@@ -303,8 +307,7 @@ impl RemoteJwks {
                 .limit(inner.max_document_size)
                 .await
                 .map_err(|e| format!("GET {url}: {e}"))?;
-            serde_json::from_slice::<Value>(&body)
-                .map_err(|e| format!("GET {url}: not JSON: {e}"))
+            serde_json::from_slice::<Value>(&body).map_err(|e| format!("GET {url}: not JSON: {e}"))
         };
         actix_web::rt::time::timeout(left, request)
             .await
@@ -337,7 +340,10 @@ pub(crate) fn parse_jwks(
         match parse_key(entry, allowed) {
             Ok(key) => {
                 if key.kid.is_some() && keys.iter().any(|k| k.kid == key.kid) {
-                    log::warn!("remote JWKS: two keys have the kid {:?}; the first is used", key.kid);
+                    log::warn!(
+                        "remote JWKS: two keys have the kid {:?}; the first is used",
+                        key.kid
+                    );
                     continue;
                 }
                 keys.push(Arc::new(key));
@@ -503,7 +509,9 @@ impl RemoteJwksBuilder {
 
     /// The `aud` tokens must name (OIDC: the client id of this API). Default: not checked.
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
-        self.audience.get_or_insert_with(Vec::new).push(audience.into());
+        self.audience
+            .get_or_insert_with(Vec::new)
+            .push(audience.into());
         self
     }
 
@@ -550,10 +558,8 @@ impl RemoteJwksBuilder {
 
     /// Checks the settings.
     pub fn build(self) -> Result<RemoteJwks, ConfigError> {
-        let invalid = |setting: &'static str, reason: String| ConfigError::RemoteIssuer {
-            setting,
-            reason,
-        };
+        let invalid =
+            |setting: &'static str, reason: String| ConfigError::RemoteIssuer { setting, reason };
         if self.discover {
             let issuer = self.issuer.as_deref().unwrap_or_default();
             check_url(issuer, self.allow_http).map_err(|r| invalid("JWT_ISSUER_URL", r))?;
@@ -567,11 +573,7 @@ impl RemoteJwksBuilder {
                 "no algorithm is accepted".into(),
             ));
         }
-        if let Some(alg) = self
-            .algorithms
-            .iter()
-            .find(|a| !ASYMMETRIC.contains(a))
-        {
+        if let Some(alg) = self.algorithms.iter().find(|a| !ASYMMETRIC.contains(a)) {
             return Err(invalid(
                 "JWT_DECODE_ALGORITHMS",
                 format!("{alg:?} is symmetric: a remote issuer's public keys cannot verify it"),

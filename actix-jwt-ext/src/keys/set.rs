@@ -64,6 +64,7 @@ pub struct KeySet {
     entries: Vec<KeyEntry>,
     current: Option<usize>,
     untagged: Option<usize>,
+    jwks_json: actix_web::web::Bytes,
 }
 
 /// One key of a set.
@@ -147,10 +148,11 @@ impl KeySet {
         }
         let mut builder = KeySet::builder().setting(SETTING);
         for (kid, pem) in &files {
-            let public_only = pem.contains("-----BEGIN PUBLIC KEY-----")
-                && !pem.contains("PRIVATE KEY-----");
-            let alg = pem_algorithm(pem, public_only, rsa_algorithm)
-                .ok_or_else(|| problem(kid, "not an RSA, EC (P-256, P-384) or Ed25519 key".into()))?;
+            let public_only =
+                pem.contains("-----BEGIN PUBLIC KEY-----") && !pem.contains("PRIVATE KEY-----");
+            let alg = pem_algorithm(pem, public_only, rsa_algorithm).ok_or_else(|| {
+                problem(kid, "not an RSA, EC (P-256, P-384) or Ed25519 key".into())
+            })?;
             builder = if public_only {
                 builder.public_pem(kid.clone(), alg, pem.as_bytes())
             } else {
@@ -182,6 +184,10 @@ impl KeySet {
     /// [`JwtManager::jwks`](crate::JwtManager::jwks). HMAC keys are never included.
     pub fn jwks(&self) -> jsonwebtoken::jwk::JwkSet {
         super::jwk::jwk_set(self.entries.iter().filter_map(|e| e.jwk.clone()))
+    }
+
+    pub(crate) fn jwks_json(&self) -> actix_web::web::Bytes {
+        self.jwks_json.clone()
     }
 
     fn find(&self, kid: &str) -> Option<&KeyEntry> {
@@ -231,9 +237,14 @@ fn pem_algorithm(pem: &str, public_only: bool, rsa_algorithm: Algorithm) -> Opti
             Keys::from_pem(alg, Some(bytes), None).is_ok()
         }
     };
-    [rsa_algorithm, Algorithm::ES256, Algorithm::ES384, Algorithm::EdDSA]
-        .into_iter()
-        .find(|alg| is(*alg))
+    [
+        rsa_algorithm,
+        Algorithm::ES256,
+        Algorithm::ES384,
+        Algorithm::EdDSA,
+    ]
+    .into_iter()
+    .find(|alg| is(*alg))
 }
 
 enum Material {
@@ -268,7 +279,12 @@ impl KeySetBuilder {
     }
 
     /// An HMAC secret for `alg` (HS256, HS384, HS512): signs and verifies. Never published.
-    pub fn hmac(mut self, kid: impl Into<String>, alg: Algorithm, secret: impl AsRef<[u8]>) -> Self {
+    pub fn hmac(
+        mut self,
+        kid: impl Into<String>,
+        alg: Algorithm,
+        secret: impl AsRef<[u8]>,
+    ) -> Self {
         self.keys
             .push((kid.into(), alg, Material::Secret(secret.as_ref().to_vec())));
         self
@@ -276,14 +292,24 @@ impl KeySetBuilder {
 
     /// A PEM private key (PKCS#8, or PKCS#1 / SEC1) for `alg`: signs and verifies; its public
     /// half is derived and published.
-    pub fn private_pem(mut self, kid: impl Into<String>, alg: Algorithm, pem: impl AsRef<[u8]>) -> Self {
+    pub fn private_pem(
+        mut self,
+        kid: impl Into<String>,
+        alg: Algorithm,
+        pem: impl AsRef<[u8]>,
+    ) -> Self {
         self.keys
             .push((kid.into(), alg, Material::Private(pem.as_ref().to_vec())));
         self
     }
 
     /// A PEM public key for `alg`: verifies only (a retired key, or another signer's).
-    pub fn public_pem(mut self, kid: impl Into<String>, alg: Algorithm, pem: impl AsRef<[u8]>) -> Self {
+    pub fn public_pem(
+        mut self,
+        kid: impl Into<String>,
+        alg: Algorithm,
+        pem: impl AsRef<[u8]>,
+    ) -> Self {
         self.keys
             .push((kid.into(), alg, Material::Public(pem.as_ref().to_vec())));
         self
@@ -328,7 +354,10 @@ impl KeySetBuilder {
             let keys = match material {
                 Material::Secret(secret) => {
                     if alg.family() != AlgorithmFamily::Hmac {
-                        return Err(problem(&kid, format!("{alg:?} takes a PEM key, not a secret")));
+                        return Err(problem(
+                            &kid,
+                            format!("{alg:?} takes a PEM key, not a secret"),
+                        ));
                     }
                     if secret.is_empty() {
                         return Err(problem(&kid, "the secret is empty".into()));
@@ -347,7 +376,9 @@ impl KeySetBuilder {
             let header = serde_json::json!({"alg": format!("{alg:?}"), "kid": kid, "typ": "JWT"});
             let mut default_header = String::new();
             crate::tokens::b64_encode_into(
-                serde_json::to_string(&header).unwrap_or_default().as_bytes(),
+                serde_json::to_string(&header)
+                    .unwrap_or_default()
+                    .as_bytes(),
                 &mut default_header,
             );
             entries.push(KeyEntry {
@@ -368,7 +399,10 @@ impl KeySetBuilder {
             Some(kid) => {
                 let i = index(kid, "current")?;
                 if entries[i].keys.encoding.is_none() {
-                    return Err(problem(kid, "the current key needs a private key to sign with".into()));
+                    return Err(problem(
+                        kid,
+                        "the current key needs a private key to sign with".into(),
+                    ));
                 }
                 Some(i)
             }
@@ -379,10 +413,13 @@ impl KeySetBuilder {
             .as_deref()
             .map(|kid| index(kid, "untagged"))
             .transpose()?;
-        Ok(KeySet {
+        let mut set = KeySet {
             entries,
             current,
             untagged,
-        })
+            jwks_json: actix_web::web::Bytes::new(),
+        };
+        set.jwks_json = super::jwk::to_json(&set.jwks());
+        Ok(set)
     }
 }

@@ -12,7 +12,7 @@ use super::{b64_encode_into, now_f64};
 use crate::config::Expires;
 use crate::crypto;
 use crate::error::JwtError;
-use crate::keys::Signer;
+use crate::keys::{Keyring, Signer};
 use crate::manager::JwtManager;
 
 /// Which kind of token to create.
@@ -226,12 +226,13 @@ impl<'a> TokenBuilder<'a> {
     /// algorithm it names, and the key that signs it (`None`: the `encode_key_loader`'s).
     /// With a key set, a `kid` header picks the key, and the key's `kid` and algorithm are
     /// written unless the headers name them.
-    fn header_json<'m>(
-        manager: &'m JwtManager,
+    fn header_json<'k>(
+        manager: &JwtManager,
+        keyring: &'k Keyring<'_>,
         headers: Map<String, Value>,
         identity: &Value,
         loader_key: bool,
-    ) -> Result<(Algorithm, Vec<u8>, Option<Signer<'m>>), JwtError> {
+    ) -> Result<(Algorithm, Vec<u8>, Option<Signer<'k>>), JwtError> {
         let mut header: BTreeMap<String, Value> = BTreeMap::new();
         header.insert("typ".into(), Value::String("JWT".into()));
         if let Some(loader) = &manager.loaders().additional_headers {
@@ -254,7 +255,7 @@ impl<'a> TokenBuilder<'a> {
         let signer = if loader_key {
             None
         } else {
-            Some(manager.keys().signer(kid)?)
+            Some(keyring.signer(kid)?)
         };
         let default_alg = signer
             .as_ref()
@@ -349,9 +350,11 @@ impl<'a> TokenBuilder<'a> {
             serde_json::to_vec(&claims).map_err(|e| JwtError::Encode(e.to_string()))?;
         let custom_headers = loaders.additional_headers.is_some() || !self.headers.is_empty();
         let loader_key = loaders.encode_key.is_some();
+        let keyring = m.keys().snapshot();
         let (alg, mut token, signer) = if custom_headers {
             let headers = std::mem::take(&mut self.headers);
-            let (alg, header, signer) = Self::header_json(m, headers, &identity, loader_key)?;
+            let (alg, header, signer) =
+                Self::header_json(m, &keyring, headers, &identity, loader_key)?;
             let mut token = String::with_capacity((header.len() + claims_json.len()) * 4 / 3 + 100);
             b64_encode_into(&header, &mut token);
             (alg, token, signer)
@@ -360,7 +363,7 @@ impl<'a> TokenBuilder<'a> {
             token.push_str(m.default_header());
             (cfg.algorithm, token, None)
         } else {
-            let signer = m.keys().signer(None)?;
+            let signer = keyring.signer(None)?;
             let mut token = String::with_capacity(claims_json.len() * 4 / 3 + 160);
             token.push_str(signer.default_header);
             (signer.alg, token, Some(signer))
