@@ -152,8 +152,14 @@ fn public_from_private(alg: Algorithm, private: &EncodingKey) -> Result<Decoding
     };
     match alg.family() {
         AlgorithmFamily::Rsa => {
-            let (n, e) =
-                (utils.rsa_pub_components_from_private_key)(der).map_err(KeyProblem::private)?;
+            let (n, e) = (utils.rsa_pub_components_from_private_key)(der).map_err(|e| {
+                // aws-lc-rs refuses keys under 2048 bits before they can be measured.
+                if format!("{e:?}").contains("TooSmall") {
+                    KeyProblem::private("an RSA key under 2048 bits (at least 2048 are needed)")
+                } else {
+                    KeyProblem::private(e)
+                }
+            })?;
             Ok(DecodingKey::from_rsa_raw_components(&n, &e))
         }
         AlgorithmFamily::Ec => {

@@ -59,6 +59,7 @@
 //! | `JWTManager(app)` / `jwt.init_app(app)` | [`JwtManager::new`] + `App::configure(jwt.init_app())` |
 //! | `@jwt.*_loader` | [`JwtManagerBuilder`] methods ([`callbacks`]) |
 //! | `create_access_token` / `create_refresh_token` | [`JwtManager::access_token`] / [`JwtManager::refresh_token`] ([`TokenBuilder`]) |
+//! | one key pair, rotation through `decode_key_loader` | [`KeySet`] (keys by `kid`), [`JwtManager::jwks`] / [`JwtManager::serve_jwks`], `RemoteJwks` ([`keys`]) |
 //! | `decode_token`, `get_jti`, `get_csrf_token` | [`JwtManager::decode_token`], [`JwtManager::get_jti`], [`JwtManager::get_csrf_token`] |
 //! | `get_unverified_jwt_headers` | [`get_unverified_jwt_headers`] |
 //! | `@jwt_required(...)` | [`jwt_required()`] middleware, or extractors alone |
@@ -81,6 +82,7 @@
 //! | `aws-lc-rs` | signatures through aws-lc-rs (constant-time RSA, fast HMAC/ECDSA) | yes |
 //! | `rust-crypto` | signatures through the pure-Rust RustCrypto crates | no |
 //! | `redis` | `RedisBlocklist`: a revocation store in Redis shared by many instances (the `redis` crate's `ConnectionManager`, on Tokio) | no |
+//! | `remote-jwks` | `RemoteJwks`: verify an identity provider's tokens with the keys of its JWKS (OIDC discovery, cache, bounded fetches; awc over rustls) | no |
 //!
 //! ## Middleware order
 //!

@@ -655,4 +655,38 @@ mod tests {
         assert!(parse_jwks(&json!({"keys": []}), &ASYMMETRIC).is_err());
         assert!(parse_jwks(&json!({"nokeys": 1}), &ASYMMETRIC).is_err());
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// Any mix of members, known and made-up, gives keys or an error, never a panic; and
+        /// every key returned is pinned to an accepted asymmetric algorithm.
+        #[test]
+        fn any_jwks_entry_parses_or_is_skipped(
+            entries in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec!["RSA", "EC", "OKP", "oct", "", "rsa"]),
+                    proptest::sample::select(vec!["RS256", "PS512", "ES256", "ES384", "EdDSA", "HS256", "none", "RSA-OAEP", ""]),
+                    proptest::sample::select(vec!["P-256", "P-384", "P-521", "Ed25519", "X25519", ""]),
+                    proptest::sample::select(vec!["sig", "enc", ""]),
+                    "[A-Za-z0-9_-]{0,90}",
+                    "[A-Za-z0-9_-]{0,8}",
+                ),
+                0..6,
+            )
+        ) {
+            let keys: Vec<Value> = entries
+                .into_iter()
+                .map(|(kty, alg, crv, usage, x, kid)| {
+                    json!({"kty": kty, "alg": alg, "crv": crv, "use": usage, "x": x, "y": x,
+                           "n": x, "e": "AQAB", "k": x, "kid": kid})
+                })
+                .collect();
+            if let Ok(parsed) = parse_jwks(&json!({ "keys": keys }), &ASYMMETRIC) {
+                for key in parsed {
+                    proptest::prop_assert!(ASYMMETRIC.contains(&key.alg));
+                }
+            }
+        }
+    }
 }

@@ -227,24 +227,38 @@ impl KeySet {
     }
 }
 
-/// The algorithm a PEM key is for, from its type and curve.
+/// The algorithm a PEM key is for, from its type (and, for EC keys, its curve). Only the
+/// type is recognised here: the key itself is checked when the set is built, so that a weak
+/// or broken key is reported as such.
 fn pem_algorithm(pem: &str, public_only: bool, rsa_algorithm: Algorithm) -> Option<Algorithm> {
+    use jsonwebtoken::{DecodingKey, EncodingKey};
     let bytes = pem.as_bytes();
-    let is = |alg: Algorithm| {
+    let parses = |private: fn(&[u8]) -> jsonwebtoken::errors::Result<EncodingKey>,
+                  public: fn(&[u8]) -> jsonwebtoken::errors::Result<DecodingKey>| {
         if public_only {
-            Keys::from_pem(alg, None, Some(bytes)).is_ok()
+            public(bytes).is_ok()
         } else {
-            Keys::from_pem(alg, Some(bytes), None).is_ok()
+            private(bytes).is_ok()
         }
     };
-    [
-        rsa_algorithm,
-        Algorithm::ES256,
-        Algorithm::ES384,
-        Algorithm::EdDSA,
-    ]
-    .into_iter()
-    .find(|alg| is(*alg))
+    if parses(EncodingKey::from_rsa_pem, DecodingKey::from_rsa_pem) {
+        Some(rsa_algorithm)
+    } else if parses(EncodingKey::from_ed_pem, DecodingKey::from_ed_pem) {
+        Some(Algorithm::EdDSA)
+    } else if parses(EncodingKey::from_ec_pem, DecodingKey::from_ec_pem) {
+        let p384 = if public_only {
+            Keys::from_pem(Algorithm::ES384, None, Some(bytes)).is_ok()
+        } else {
+            Keys::from_pem(Algorithm::ES384, Some(bytes), None).is_ok()
+        };
+        Some(if p384 {
+            Algorithm::ES384
+        } else {
+            Algorithm::ES256
+        })
+    } else {
+        None
+    }
 }
 
 enum Material {
@@ -421,5 +435,112 @@ impl KeySetBuilder {
         };
         set.jwks_json = super::jwk::to_json(&set.jwks());
         Ok(set)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RSA_PRIVATE: &str = include_str!("../../../tests/fixtures/rsa_private.pem");
+    const RSA_PUBLIC: &str = include_str!("../../../tests/fixtures/rsa_public.pem");
+    const RSA_OTHER_PUBLIC: &str = include_str!("../../../tests/fixtures/rsa_other_public.pem");
+    const RSA1024_PRIVATE: &str = include_str!("../../../tests/fixtures/rsa1024_private.pem");
+    const EC_PRIVATE: &str = include_str!("../../../tests/fixtures/ec_private.pem");
+    const EC384_PRIVATE: &str = include_str!("../../../tests/fixtures/ec384_private.pem");
+    const ED_PRIVATE: &str = include_str!("../../../tests/fixtures/ed25519_private.pem");
+
+    fn err(builder: KeySetBuilder) -> String {
+        let e = builder.build().unwrap_err();
+        let msg = e.to_string();
+        assert!(!msg.contains("BEGIN"), "no key material in {msg}");
+        msg
+    }
+
+    #[test]
+    fn current_defaults_to_the_last_private_key_and_public_keys_verify_only() {
+        let set = KeySet::builder()
+            .private_pem("a", Algorithm::RS256, RSA_PRIVATE)
+            .private_pem("b", Algorithm::ES256, EC_PRIVATE)
+            .public_pem("c", Algorithm::RS256, RSA_OTHER_PUBLIC)
+            .build()
+            .unwrap();
+        assert_eq!(set.current_kid(), Some("b"));
+        assert_eq!(set.kids().collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert_eq!(set.algorithm("c"), Some(Algorithm::RS256));
+        assert!(set.signer(Some("c")).is_err(), "a public key cannot sign");
+        assert_eq!(set.signer(Some("a")).unwrap().kid, "a");
+        assert_eq!(set.verifier(Some("c")).unwrap().alg, Algorithm::RS256);
+        let missing = set.verifier(Some("zzz")).err().unwrap().to_string();
+        assert_eq!(missing, "Unknown key ID");
+        let untagged = set.verifier(None).err().unwrap().to_string();
+        assert_eq!(untagged, "Missing key ID");
+        let jwks = serde_json::to_value(set.jwks()).unwrap();
+        assert_eq!(jwks["keys"].as_array().unwrap().len(), 3);
+        assert_eq!(jwks["keys"][1]["kid"], "b");
+        assert_eq!(jwks["keys"][1]["crv"], "P-256");
+    }
+
+    #[test]
+    fn bad_sets_fail_naming_the_key() {
+        let msg = err(KeySet::builder().private_pem("weak", Algorithm::RS256, RSA1024_PRIVATE));
+        assert!(msg.contains("\"weak\"") && msg.contains("RS256"), "{msg}");
+        let msg = err(KeySet::builder().private_pem("curve", Algorithm::ES256, EC384_PRIVATE));
+        assert!(msg.contains("\"curve\""), "{msg}");
+        let msg = err(KeySet::builder()
+            .private_pem("x", Algorithm::EdDSA, ED_PRIVATE)
+            .private_pem("x", Algorithm::ES256, EC_PRIVATE));
+        assert!(msg.contains("two keys"), "{msg}");
+        let msg = err(KeySet::builder()
+            .private_pem("x", Algorithm::EdDSA, ED_PRIVATE)
+            .current("y"));
+        assert!(msg.contains("\"y\"") && msg.contains("current"), "{msg}");
+        let msg = err(KeySet::builder()
+            .public_pem("p", Algorithm::RS256, RSA_PUBLIC)
+            .current("p"));
+        assert!(msg.contains("private key"), "{msg}");
+        let msg = err(KeySet::builder().hmac("h", Algorithm::RS256, "secret"));
+        assert!(msg.contains("PEM"), "{msg}");
+        let msg = err(KeySet::builder().private_pem("", Algorithm::EdDSA, ED_PRIVATE));
+        assert!(msg.contains("empty"), "{msg}");
+        assert!(KeySet::builder().build().is_err());
+        let msg = err(KeySet::builder().public_pem("mixed", Algorithm::EdDSA, RSA_PUBLIC));
+        assert!(msg.contains("\"mixed\""), "{msg}");
+    }
+
+    #[test]
+    fn a_directory_reads_kids_from_file_names() {
+        let dir = std::env::temp_dir().join(format!("actix-jwt-ext-keys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("2026-01.pem"), RSA_PRIVATE).unwrap();
+        std::fs::write(dir.join("2026-02.pem"), EC_PRIVATE).unwrap();
+        std::fs::write(dir.join("2025-12.pem"), RSA_OTHER_PUBLIC).unwrap();
+        std::fs::write(dir.join("README.txt"), "ignored").unwrap();
+        let set = KeySet::from_pem_dir(&dir, Algorithm::PS256, None).unwrap();
+        assert_eq!(
+            set.kids().collect::<Vec<_>>(),
+            ["2025-12", "2026-01", "2026-02"]
+        );
+        assert_eq!(set.current_kid(), Some("2026-02"));
+        assert_eq!(set.algorithm("2026-01"), Some(Algorithm::PS256));
+        assert_eq!(set.algorithm("2026-02"), Some(Algorithm::ES256));
+        let set = KeySet::from_pem_dir(&dir, Algorithm::RS256, Some("2026-01")).unwrap();
+        assert_eq!(set.current_kid(), Some("2026-01"));
+        std::fs::write(dir.join("2026-03.pem"), EC384_PRIVATE).unwrap();
+        let set = KeySet::from_pem_dir(&dir, Algorithm::RS256, None).unwrap();
+        assert_eq!(set.algorithm("2026-03"), Some(Algorithm::ES384));
+        std::fs::write(dir.join("weak.pem"), RSA1024_PRIVATE).unwrap();
+        let e = KeySet::from_pem_dir(&dir, Algorithm::RS256, None).unwrap_err();
+        assert!(e.to_string().contains("2048"), "{e}");
+        std::fs::remove_file(dir.join("weak.pem")).unwrap();
+        std::fs::write(dir.join("bad.pem"), "not a key").unwrap();
+        let e = KeySet::from_pem_dir(&dir, Algorithm::RS256, None).unwrap_err();
+        assert_eq!(e.setting(), Some("JWT_KEYS_DIR"));
+        assert!(e.to_string().contains("\"bad\""), "{e}");
+        let e = KeySet::from_pem_dir(dir.join("missing"), Algorithm::RS256, None).unwrap_err();
+        assert_eq!(e.setting(), Some("JWT_KEYS_DIR"));
+        let e = KeySet::from_pem_dir(&dir, Algorithm::ES256, None).unwrap_err();
+        assert_eq!(e.setting(), Some("JWT_ALGORITHM"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
