@@ -141,20 +141,22 @@ impl JwtManager {
         let manager = self.clone();
         let path = path.to_owned();
         move |cfg: &mut web::ServiceConfig| {
-            cfg.route(
-                &path,
-                web::get().to(move || {
-                    let body = manager.inner.keys.snapshot().jwks_json();
-                    async move {
-                        HttpResponse::Ok()
-                            .content_type("application/json")
-                            .insert_header((
-                                actix_web::http::header::CACHE_CONTROL,
-                                "public, max-age=300",
-                            ))
-                            .body(body)
-                    }
-                }),
+            let serve = move || {
+                let body = manager.inner.keys.snapshot().jwks_json();
+                async move {
+                    HttpResponse::Ok()
+                        .content_type("application/json")
+                        .insert_header((
+                            actix_web::http::header::CACHE_CONTROL,
+                            "public, max-age=300",
+                        ))
+                        .body(body)
+                }
+            };
+            cfg.service(
+                web::resource(path)
+                    .route(web::get().to(serve.clone()))
+                    .route(web::head().to(serve)),
             );
         }
     }
@@ -681,6 +683,13 @@ impl JwtManagerBuilder {
                 self.config.decode_audience.clone(),
             ),
         };
+        #[cfg(feature = "remote-jwks")]
+        if matches!(keys, KeySource::Remote(_)) && decode_audience.is_none() {
+            log::warn!(
+                "RemoteJwks: no audience is set: tokens the issuer made for any of its clients \
+                 are accepted (set RemoteJwksBuilder::audience or JWT_DECODE_AUDIENCE)"
+            );
+        }
         Ok(JwtManager {
             inner: Arc::new(Inner {
                 decode_algorithms: self.config.decode_algorithms(),

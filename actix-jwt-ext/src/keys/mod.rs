@@ -60,6 +60,10 @@ pub use self::remote::{RemoteJwks, RemoteJwksBuilder};
 pub use self::set::{KeySet, KeySetBuilder};
 use crate::crypto::Keys;
 use crate::error::JwtError;
+/// The TLS library of [`RemoteJwks`] fetches, for [`RemoteJwksBuilder::tls_config`] (a private
+/// CA, client certificates).
+#[cfg(feature = "remote-jwks")]
+pub use rustls;
 
 /// The keys a manager signs and verifies with.
 #[derive(Debug)]
