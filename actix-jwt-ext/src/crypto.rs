@@ -176,6 +176,37 @@ fn public_from_private(alg: Algorithm, private: &EncodingKey) -> Result<Decoding
     }
 }
 
+/// An EC private key for `alg` from PEM: PKCS#8 (`PRIVATE KEY`), or SEC1 (`EC PRIVATE KEY`,
+/// what `openssl ecparam -genkey` writes, and what flask-jwt-extended, through
+/// `cryptography`, reads), which is wrapped as the PKCS#8 that jsonwebtoken reads.
+fn ec_private_key(alg: Algorithm, pem: &[u8]) -> jsonwebtoken::errors::Result<EncodingKey> {
+    use pkcs8::der::asn1::ObjectIdentifier;
+    use pkcs8::der::Encode as _;
+    const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+    const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+    const P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+    let sec1 = pem::parse_many(pem)
+        .ok()
+        .and_then(|blocks| blocks.into_iter().find(|b| b.tag() == "EC PRIVATE KEY"));
+    let Some(sec1) = sec1 else {
+        return EncodingKey::from_ec_pem(pem);
+    };
+    // The curve of the algorithm: a SEC1 key of another curve then fails to load.
+    let curve = if alg == Algorithm::ES384 { P384 } else { P256 };
+    let info = pkcs8::PrivateKeyInfo {
+        algorithm: pkcs8::AlgorithmIdentifierRef {
+            oid: EC_PUBLIC_KEY,
+            parameters: Some((&curve).into()),
+        },
+        private_key: sec1.contents(),
+        public_key: None,
+    };
+    let der = info
+        .to_der()
+        .map_err(|_| jsonwebtoken::errors::ErrorKind::InvalidKeyFormat)?;
+    Ok(EncodingKey::from_ec_der(&der))
+}
+
 impl Keys {
     /// An HMAC secret, usable with every HS* algorithm.
     pub(crate) fn hmac(secret: &[u8]) -> Self {
@@ -207,8 +238,12 @@ impl Keys {
             }
         };
         let encoding = private
-            .map(|pem| encode(pem).map_err(KeyProblem::private))
-            .transpose()?;
+            .map(|pem| match alg.family() {
+                AlgorithmFamily::Ec => ec_private_key(alg, pem),
+                _ => encode(pem),
+            })
+            .transpose()
+            .map_err(KeyProblem::private)?;
         let decoding = match (public, &encoding) {
             (Some(pem), _) => decode(pem).map_err(KeyProblem::public)?,
             (None, Some(private)) => public_from_private(alg, private)?,
@@ -351,6 +386,33 @@ mod tests {
         }
         assert!(keys(Algorithm::ES256, EC_PRIVATE, EC_PUBLIC).is_ok());
         assert!(keys(Algorithm::EdDSA, ED_PRIVATE, ED_PUBLIC).is_ok());
+    }
+
+    #[test]
+    fn openssl_default_formats_load() {
+        // SEC1 `EC PRIVATE KEY`, as `openssl ecparam -genkey` and `openssl ec` write it.
+        let sec1 = include_str!("../../tests/fixtures/ec_sec1_private.pem");
+        assert!(keys(Algorithm::ES256, sec1, EC_PUBLIC).is_ok());
+        let err = keys(Algorithm::ES384, sec1, EC_PUBLIC).unwrap_err();
+        assert!(
+            err.to_string().contains("ES384"),
+            "P-256 keys for ES384: {err}"
+        );
+        let sec1_384 = include_str!("../../tests/fixtures/ec384_sec1_private.pem");
+        let config = JwtConfig::builder()
+            .algorithm(Algorithm::ES384)
+            .private_key(sec1_384)
+            .public_key(include_str!("../../tests/fixtures/ec384_public.pem"))
+            .build()
+            .unwrap();
+        let err = Keys::from_config(&config).unwrap_err();
+        assert!(
+            err.to_string().contains("not verify") && err.setting() == Some("JWT_PUBLIC_KEY"),
+            "a generated key is not the fixture's pair: {err}"
+        );
+        // PKCS#1 `RSA PUBLIC KEY`.
+        let pkcs1 = include_str!("../../tests/fixtures/rsa_pkcs1_public.pem");
+        assert!(keys(Algorithm::RS256, RSA_PRIVATE, pkcs1).is_ok());
     }
 
     #[test]

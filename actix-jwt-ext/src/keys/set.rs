@@ -96,7 +96,7 @@ impl KeySet {
     /// Reads every `<kid>.pem` file of a directory (`JWT_KEYS_DIR`); other files are ignored.
     ///
     /// A file holding a private key signs and verifies; one holding only a public key
-    /// (`-----BEGIN PUBLIC KEY-----`) verifies only (a retired key, or one another service
+    /// (`-----BEGIN PUBLIC KEY-----` or `-----BEGIN RSA PUBLIC KEY-----`) verifies only (a retired key, or one another service
     /// signs with). The algorithm comes from the key: `rsa_algorithm` for RSA keys (RS256 ..
     /// PS512), ES256 or ES384 by curve, EdDSA for Ed25519. The current key is `current` when
     /// given (`JWT_CURRENT_KID`), otherwise the private key whose `kid` sorts last, so that
@@ -148,8 +148,8 @@ impl KeySet {
         }
         let mut builder = KeySet::builder().setting(SETTING);
         for (kid, pem) in &files {
-            let public_only =
-                pem.contains("-----BEGIN PUBLIC KEY-----") && !pem.contains("PRIVATE KEY-----");
+            // `PUBLIC KEY` (SPKI) or `RSA PUBLIC KEY` (PKCS#1), and no private key.
+            let public_only = pem.contains(" PUBLIC KEY-----") && !pem.contains("PRIVATE KEY-----");
             let alg = pem_algorithm(pem, public_only, rsa_algorithm).ok_or_else(|| {
                 problem(kid, "not an RSA, EC (P-256, P-384) or Ed25519 key".into())
             })?;
@@ -245,7 +245,9 @@ fn pem_algorithm(pem: &str, public_only: bool, rsa_algorithm: Algorithm) -> Opti
         Some(rsa_algorithm)
     } else if parses(EncodingKey::from_ed_pem, DecodingKey::from_ed_pem) {
         Some(Algorithm::EdDSA)
-    } else if parses(EncodingKey::from_ec_pem, DecodingKey::from_ec_pem) {
+    } else if pem.contains("-----BEGIN EC PRIVATE KEY-----")
+        || parses(EncodingKey::from_ec_pem, DecodingKey::from_ec_pem)
+    {
         let p384 = if public_only {
             Keys::from_pem(Algorithm::ES384, None, Some(bytes)).is_ok()
         } else {
@@ -304,8 +306,9 @@ impl KeySetBuilder {
         self
     }
 
-    /// A PEM private key (PKCS#8, or PKCS#1 / SEC1) for `alg`: signs and verifies; its public
-    /// half is derived and published.
+    /// A PEM private key for `alg` (PKCS#8 `PRIVATE KEY`; also PKCS#1 `RSA PRIVATE KEY` and
+    /// SEC1 `EC PRIVATE KEY`, openssl's defaults): signs and verifies; its public half is
+    /// derived and published.
     pub fn private_pem(
         mut self,
         kid: impl Into<String>,
@@ -317,7 +320,8 @@ impl KeySetBuilder {
         self
     }
 
-    /// A PEM public key for `alg`: verifies only (a retired key, or another signer's).
+    /// A PEM public key for `alg` (SPKI `PUBLIC KEY`, or PKCS#1 `RSA PUBLIC KEY`): verifies
+    /// only (a retired key, or another signer's).
     pub fn public_pem(
         mut self,
         kid: impl Into<String>,
@@ -449,6 +453,12 @@ mod tests {
     const EC_PRIVATE: &str = include_str!("../../../tests/fixtures/ec_private.pem");
     const EC384_PRIVATE: &str = include_str!("../../../tests/fixtures/ec384_private.pem");
     const ED_PRIVATE: &str = include_str!("../../../tests/fixtures/ed25519_private.pem");
+    /// `openssl ec -in ec_private.pem` (SEC1, no parameters block).
+    const SEC1_P256: &str = include_str!("../../../tests/fixtures/ec_sec1_private.pem");
+    /// `openssl ecparam -name secp384r1 -genkey` (an `EC PARAMETERS` block, then SEC1).
+    const SEC1_P384: &str = include_str!("../../../tests/fixtures/ec384_sec1_private.pem");
+    /// `openssl rsa -RSAPublicKey_out` of rsa_private.pem (PKCS#1).
+    const PKCS1_PUBLIC: &str = include_str!("../../../tests/fixtures/rsa_pkcs1_public.pem");
 
     fn err(builder: KeySetBuilder) -> String {
         let e = builder.build().unwrap_err();
@@ -527,8 +537,25 @@ mod tests {
         let set = KeySet::from_pem_dir(&dir, Algorithm::RS256, Some("2026-01")).unwrap();
         assert_eq!(set.current_kid(), Some("2026-01"));
         std::fs::write(dir.join("2026-03.pem"), EC384_PRIVATE).unwrap();
+        std::fs::write(dir.join("2026-04-sec1.pem"), SEC1_P384).unwrap();
+        std::fs::write(dir.join("2026-05-sec1.pem"), SEC1_P256).unwrap();
+        std::fs::write(dir.join("2025-11-pkcs1.pem"), PKCS1_PUBLIC).unwrap();
         let set = KeySet::from_pem_dir(&dir, Algorithm::RS256, None).unwrap();
         assert_eq!(set.algorithm("2026-03"), Some(Algorithm::ES384));
+        assert_eq!(set.algorithm("2026-04-sec1"), Some(Algorithm::ES384));
+        assert_eq!(set.algorithm("2026-05-sec1"), Some(Algorithm::ES256));
+        assert_eq!(set.current_kid(), Some("2026-05-sec1"));
+        assert_eq!(set.algorithm("2025-11-pkcs1"), Some(Algorithm::RS256));
+        assert!(set.signer(Some("2025-11-pkcs1")).is_err(), "a public key");
+        for kid in [
+            "2026-01",
+            "2026-03",
+            "2026-04-sec1",
+            "2026-05-sec1",
+            "2025-11-pkcs1",
+        ] {
+            std::fs::remove_file(dir.join(format!("{kid}.pem"))).ok();
+        }
         std::fs::write(dir.join("weak.pem"), RSA1024_PRIVATE).unwrap();
         let e = KeySet::from_pem_dir(&dir, Algorithm::RS256, None).unwrap_err();
         assert!(e.to_string().contains("2048"), "{e}");
