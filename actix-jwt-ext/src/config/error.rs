@@ -78,7 +78,7 @@ pub enum ConfigError {
     /// A remote issuer's settings that cannot work (an `http://` URL off loopback, no issuer).
     #[error("{setting}: {reason}")]
     RemoteIssuer {
-        /// `JWT_ISSUER_URL` or `JWT_JWKS_URI`.
+        /// The `RemoteJwks` constructor or builder method at fault.
         setting: &'static str,
         /// What is wrong.
         reason: String,

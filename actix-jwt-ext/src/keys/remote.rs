@@ -48,16 +48,18 @@ const ASYMMETRIC: [Algorithm; 9] = [
 ///   [`max_document_size`](RemoteJwksBuilder::max_document_size) (256 KiB); redirects are not
 ///   followed.
 ///
-/// When the issuer is down or slow, cached keys keep working; with no keys cached, requests
-/// answer 503 `Token signing keys are unavailable` at once between two attempts, and at most
-/// after `timeout` during one. Each key of the JWKS is pinned to one algorithm: its `alg`,
+/// When the issuer is down or slow, cached keys keep working: keys past `max_age` are used at
+/// once while a background fetch renews them. With no keys cached, requests answer 503
+/// `Token signing keys are unavailable` at once between two attempts, and at most after
+/// `timeout` during one. Each key of the JWKS is pinned to one algorithm: its `alg`,
 /// which must agree with its `kty` and curve (a key whose `alg` disagrees is skipped), or,
 /// without `alg`, the curve's algorithm (ES256, ES384, EdDSA) or RS256 for RSA. Symmetric
 /// (`oct`) keys, encryption keys (`use: enc`), RSA keys under 2048 bits and keys of other
 /// algorithms than [`algorithms`](RemoteJwksBuilder::algorithms) are skipped.
 ///
 /// Fetches run on the Actix runtime (awc): inside a handler, an extractor, or an
-/// `actix_web::rt::System`.
+/// `actix_web::rt::System`; elsewhere a fetch is a 503 (`JwtError::KeysUnavailable`), not a
+/// panic.
 ///
 /// ```
 /// use actix_jwt_ext::keys::RemoteJwks;
@@ -169,19 +171,30 @@ impl RemoteJwks {
 
     /// The key for a token whose header names `kid`, fetching the JWKS when needed.
     pub(crate) async fn key_for(&self, kid: Option<&str>) -> Result<Arc<RemoteKey>, JwtError> {
-        if let Some(key) = self.cached(kid, Instant::now()) {
-            return Ok(key);
+        let now = Instant::now();
+        match self.lookup(kid, now) {
+            (Some(key), true) => return Ok(key),
+            // Past `max_age`: served at once while a background fetch renews the cache.
+            (Some(key), false) if actix_web::rt::System::try_current().is_some() => {
+                self.renew_in_background(now);
+                return Ok(key);
+            }
+            _ => {}
+        }
+        if actix_web::rt::System::try_current().is_none() {
+            return Err(JwtError::KeysUnavailable(
+                "RemoteJwks fetches keys on the Actix runtime (an actix_web::rt::System); \
+                 none runs on this thread"
+                    .into(),
+            ));
         }
         let _guard = self.inner.fetching.lock().await;
         // Another request may have fetched while this one waited.
         let now = Instant::now();
-        if let Some(key) = self.cached(kid, now) {
+        if let (Some(key), true) = self.lookup(kid, now) {
             return Ok(key);
         }
-        let attempted_at = self.state().attempted_at;
-        let may_fetch =
-            attempted_at.is_none_or(|t| now.duration_since(t) >= self.inner.refetch_interval);
-        let failure = if may_fetch {
+        let failure = if self.may_fetch(now) {
             self.fetch_and_store().await.err()
         } else {
             None
@@ -203,13 +216,40 @@ impl RemoteJwks {
         }))
     }
 
-    /// A cached key that is fresh enough.
-    fn cached(&self, kid: Option<&str>, now: Instant) -> Option<Arc<RemoteKey>> {
+    /// The cached key for `kid`, and whether the cache is younger than `max_age`.
+    fn lookup(&self, kid: Option<&str>, now: Instant) -> (Option<Arc<RemoteKey>>, bool) {
         let state = self.state();
         let fresh = state
             .fetched_at
             .is_some_and(|t| now.duration_since(t) < self.inner.max_age);
-        fresh.then(|| find(&state.keys, kid)).flatten()
+        (find(&state.keys, kid), fresh)
+    }
+
+    /// `true` when the last fetch is at least `refetch_interval` old.
+    fn may_fetch(&self, now: Instant) -> bool {
+        self.state()
+            .attempted_at
+            .is_none_or(|t| now.duration_since(t) >= self.inner.refetch_interval)
+    }
+
+    /// Renews stale keys without making the request wait: one background fetch at a time,
+    /// at most once per `refetch_interval`.
+    fn renew_in_background(&self, now: Instant) {
+        if !self.may_fetch(now) {
+            return;
+        }
+        let Some(guard) = self.inner.fetching.try_lock() else {
+            return; // a fetch is running
+        };
+        drop(guard);
+        let this = self.clone();
+        actix_web::rt::spawn(async move {
+            let _guard = this.inner.fetching.lock().await;
+            if this.may_fetch(Instant::now()) {
+                // A failure is logged; the stale keys stay in use.
+                let _ = this.fetch_and_store().await;
+            }
+        });
     }
 
     async fn fetch_and_store(&self) -> Result<(), JwtError> {
@@ -562,32 +602,32 @@ impl RemoteJwksBuilder {
             |setting: &'static str, reason: String| ConfigError::RemoteIssuer { setting, reason };
         if self.discover {
             let issuer = self.issuer.as_deref().unwrap_or_default();
-            check_url(issuer, self.allow_http).map_err(|r| invalid("JWT_ISSUER_URL", r))?;
+            check_url(issuer, self.allow_http).map_err(|r| invalid("RemoteJwks::discover", r))?;
         }
         if let Some(uri) = &self.jwks_uri {
-            check_url(uri, self.allow_http).map_err(|r| invalid("JWT_JWKS_URI", r))?;
+            check_url(uri, self.allow_http).map_err(|r| invalid("RemoteJwks::from_jwks_uri", r))?;
         }
         if self.algorithms.is_empty() {
             return Err(invalid(
-                "JWT_DECODE_ALGORITHMS",
+                "RemoteJwksBuilder::algorithms",
                 "no algorithm is accepted".into(),
             ));
         }
         if let Some(alg) = self.algorithms.iter().find(|a| !ASYMMETRIC.contains(a)) {
             return Err(invalid(
-                "JWT_DECODE_ALGORITHMS",
+                "RemoteJwksBuilder::algorithms",
                 format!("{alg:?} is symmetric: a remote issuer's public keys cannot verify it"),
             ));
         }
         if self.timeout.is_zero() || self.max_document_size == 0 {
             return Err(invalid(
-                "JWT_JWKS_URI",
+                "RemoteJwksBuilder::timeout",
                 "the fetch timeout and the document size must be above zero".into(),
             ));
         }
         let tls = match self.tls {
             Some(tls) => tls,
-            None => default_tls().map_err(|r| invalid("JWT_JWKS_URI", r))?,
+            None => default_tls().map_err(|r| invalid("RemoteJwksBuilder::tls_config", r))?,
         };
         Ok(RemoteJwks {
             inner: Arc::new(Inner {
@@ -627,7 +667,7 @@ mod tests {
         let err = RemoteJwks::discover("http://issuer.example.com")
             .build()
             .unwrap_err();
-        assert_eq!(err.setting(), Some("JWT_ISSUER_URL"));
+        assert_eq!(err.setting(), Some("RemoteJwks::discover"));
         let err = RemoteJwks::from_jwks_uri("https://x.example/jwks")
             .algorithms([Algorithm::HS256])
             .build()
@@ -654,6 +694,32 @@ mod tests {
         assert!(parse_jwks(&doc, &[Algorithm::ES256]).is_err());
         assert!(parse_jwks(&json!({"keys": []}), &ASYMMETRIC).is_err());
         assert!(parse_jwks(&json!({"nokeys": 1}), &ASYMMETRIC).is_err());
+    }
+
+    #[test]
+    fn outside_the_actix_runtime_a_fetch_is_an_error_not_a_panic() {
+        use futures_util::FutureExt as _;
+        let remote = RemoteJwks::from_jwks_uri("http://127.0.0.1:9/jwks")
+            .audience("api")
+            .build()
+            .unwrap();
+        let jwt = crate::JwtManager::builder(crate::JwtConfig::default())
+            .remote_jwks(remote)
+            .build()
+            .unwrap();
+        let mut header = String::new();
+        crate::tokens::b64_encode_into(br#"{"alg":"ES256","kid":"k1"}"#, &mut header);
+        let token = format!("{header}.e30.AAAA");
+        let answer = jwt.decode_token(&token).now_or_never();
+        assert!(
+            matches!(answer, Some(Err(JwtError::KeysUnavailable(_)))),
+            "{answer:?}"
+        );
+        assert!(jwt
+            .create_access_token("alice")
+            .now_or_never()
+            .unwrap()
+            .is_err());
     }
 
     proptest::proptest! {
