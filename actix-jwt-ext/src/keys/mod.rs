@@ -9,6 +9,11 @@
 //! | `RemoteJwks` | no | an identity provider's tokens, by `kid`, `iss` and `aud` checked | `JwtManagerBuilder::remote_jwks` |
 //! | `decode_key_loader` / `encode_key_loader` | your choice | your choice | [`JwtManagerBuilder`](crate::JwtManagerBuilder) (wins over the above) |
 //!
+//! With a key set or a remote issuer, `JWT_SECRET_KEY` and the PEM settings are not needed:
+//! start from [`JwtConfig::default()`](crate::JwtConfig), or from
+//! [`JwtConfigBuilder::build_unchecked`](crate::JwtConfigBuilder::build_unchecked) (with
+//! `with_env()` / `with_vars()`), and the manager checks every other setting when it is built.
+//!
 //! Keys are checked when the manager is built, never at the first request: RSA moduli from
 //! 2048 bits up to what the crypto backend verifies (8192 on aws-lc-rs, 4096 on
 //! rust-crypto), EC keys on the curve of their algorithm, private keys that match their public
