@@ -36,7 +36,12 @@ pub(crate) fn rsa_bits(key: &DecodingKey) -> Result<usize, String> {
         DecodingKeyKind::RsaModulusExponent { n, .. } => Ok(bit_length(n)),
         DecodingKeyKind::SecretOrDer(der) => {
             let (n, _) = (provider().key_utils.rsa_pub_components_from_public_key)(der)
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| {
+                    format!(
+                        "an RSA key the {BACKEND} backend cannot use ({e}); it verifies RSA keys \
+                         of {MIN_RSA_BITS} to {MAX_RSA_BITS} bits"
+                    )
+                })?;
             Ok(bit_length(&n))
         }
     }
@@ -122,6 +127,7 @@ mod tests {
     use super::*;
 
     const RSA_PUBLIC: &str = include_str!("../../../tests/fixtures/rsa_public.pem");
+    const RSA8192_PUBLIC: &str = include_str!("../../../tests/fixtures/rsa8192_public.pem");
     const RSA1024_PUBLIC: &str = include_str!("../../../tests/fixtures/rsa1024_public.pem");
     const EC_PUBLIC: &str = include_str!("../../../tests/fixtures/ec_public.pem");
     const EC384_PUBLIC: &str = include_str!("../../../tests/fixtures/ec384_public.pem");
@@ -143,6 +149,15 @@ mod tests {
         let small = DecodingKey::from_rsa_pem(RSA1024_PUBLIC.as_bytes()).unwrap();
         let err = check_public_key(Algorithm::RS256, &small).unwrap_err();
         assert!(err.contains("1024 bits"), "{err}");
+        // 8192 bits: aws-lc-rs verifies it, the RustCrypto `rsa` crate stops at 4096.
+        let big = DecodingKey::from_rsa_pem(RSA8192_PUBLIC.as_bytes()).unwrap();
+        let verdict = check_public_key(Algorithm::RS256, &big);
+        if cfg!(feature = "aws-lc-rs") {
+            assert_eq!(verdict, Ok(()));
+        } else {
+            let err = verdict.unwrap_err();
+            assert!(err.contains("rust-crypto") && err.contains("4096"), "{err}");
+        }
         let huge = DecodingKey::from_rsa_raw_components(&[0xff; 2048], &[1, 0, 1]);
         let err = check_public_key(Algorithm::RS256, &huge).unwrap_err();
         assert!(err.contains("16384 bits") && err.contains(BACKEND), "{err}");
