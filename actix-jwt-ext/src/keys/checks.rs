@@ -35,8 +35,8 @@ pub(crate) fn rsa_bits(key: &DecodingKey) -> Result<usize, String> {
     match key.kind() {
         DecodingKeyKind::RsaModulusExponent { n, .. } => Ok(bit_length(n)),
         DecodingKeyKind::SecretOrDer(der) => {
-            let (n, _) = (provider().key_utils.rsa_pub_components_from_public_key)(der)
-                .map_err(|e| {
+            let (n, _) =
+                (provider().key_utils.rsa_pub_components_from_public_key)(der).map_err(|e| {
                     format!(
                         "an RSA key the {BACKEND} backend cannot use ({e}); it verifies RSA keys \
                          of {MIN_RSA_BITS} to {MAX_RSA_BITS} bits"
