@@ -295,7 +295,7 @@ impl JwtManager {
             let key = loader(Arc::new(unverified)).await?;
             return decode(raw, claims, KeyRef::Loaded(&key), &inner.decode_algorithms);
         }
-        let kid = raw.header.get("kid").and_then(crate::tokens::json_str);
+        // The `kid` is read only where it picks the key: the single-key path stays as it was.
         match inner.keys.snapshot() {
             Keyring::Single(single) => decode(
                 raw,
@@ -304,12 +304,12 @@ impl JwtManager {
                 &inner.decode_algorithms,
             ),
             Keyring::Set(set) => {
-                let entry = set.verifier(kid.as_deref())?;
+                let entry = set.verifier(raw.kid().as_deref())?;
                 decode(raw, claims, KeyRef::Default(&entry.keys), &[entry.alg])
             }
             #[cfg(feature = "remote-jwks")]
             Keyring::Remote(remote) => {
-                let key = remote.key_for(kid.as_deref()).await?;
+                let key = remote.key_for(raw.kid().as_deref()).await?;
                 decode(raw, claims, KeyRef::Loaded(&key.key), &[key.alg])
             }
         }

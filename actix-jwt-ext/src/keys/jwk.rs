@@ -81,7 +81,8 @@ fn strip_zeros(n: &[u8]) -> &[u8] {
 }
 
 /// The RFC 7638 SHA-256 thumbprint of a public JWK, base64url: the `kid` of a key that has
-/// none.
+/// none. (jsonwebtoken's `Jwk::thumbprint` hashes through the process-wide default provider,
+/// which this crate never installs; this one uses the selected backend.)
 pub(crate) fn thumbprint(jwk: &Jwk) -> Option<String> {
     // RFC 7638 section 3.2: the required members, in lexicographic order, no whitespace.
     let canonical = match &jwk.algorithm {

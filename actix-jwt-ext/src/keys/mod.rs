@@ -88,6 +88,7 @@ pub(crate) struct SingleKey {
     pub(crate) keys: Keys,
     alg: Algorithm,
     default_header: String,
+    jwks: JwkSet,
     jwks_json: Bytes,
 }
 
@@ -121,6 +122,7 @@ impl KeySource {
             alg,
             default_header,
             jwks_json: jwk::to_json(&jwks),
+            jwks,
         })
     }
 
@@ -188,9 +190,7 @@ impl Keyring<'_> {
     /// The public keys, as a JWKS document.
     pub(crate) fn jwks(&self) -> JwkSet {
         match self {
-            Keyring::Single(single) => {
-                jwk::jwk_set(jwk::public_jwk(single.alg, &single.keys.decoding, None))
-            }
+            Keyring::Single(single) => single.jwks.clone(),
             Keyring::Set(set) => set.jwks(),
             #[cfg(feature = "remote-jwks")]
             Keyring::Remote(_) => jwk::jwk_set(None),

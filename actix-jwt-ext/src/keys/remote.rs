@@ -172,16 +172,17 @@ impl RemoteJwks {
     /// The key for a token whose header names `kid`, fetching the JWKS when needed.
     pub(crate) async fn key_for(&self, kid: Option<&str>) -> Result<Arc<RemoteKey>, JwtError> {
         let now = Instant::now();
+        let on_actix = actix_web::rt::System::try_current().is_some();
         match self.lookup(kid, now) {
             (Some(key), true) => return Ok(key),
             // Past `max_age`: served at once while a background fetch renews the cache.
-            (Some(key), false) if actix_web::rt::System::try_current().is_some() => {
+            (Some(key), false) if on_actix => {
                 self.renew_in_background(now);
                 return Ok(key);
             }
             _ => {}
         }
-        if actix_web::rt::System::try_current().is_none() {
+        if !on_actix {
             return Err(JwtError::KeysUnavailable(
                 "RemoteJwks fetches keys on the Actix runtime (an actix_web::rt::System); \
                  none runs on this thread"

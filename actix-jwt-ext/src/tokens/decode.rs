@@ -71,6 +71,11 @@ impl<'a> RawToken<'a> {
         JsonObject::parse(std::mem::take(&mut self.payload)).map_err(|e| object_error("payload", e))
     }
 
+    /// The `kid` header, when it is a string.
+    pub(crate) fn kid(&self) -> Option<std::borrow::Cow<'_, str>> {
+        self.header.get("kid").and_then(json_str)
+    }
+
     fn signature(&self) -> &[u8] {
         &self.signature.0[..self.signature.1]
     }

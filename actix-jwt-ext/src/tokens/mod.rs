@@ -30,7 +30,6 @@ mod validate;
 pub(crate) use self::decode::{check_header_params, decode_with, DecodeOptions, RawToken};
 pub use self::decoded::DecodedToken;
 pub use self::encode::{Fresh, TokenBuilder, TokenType};
-pub(crate) use self::object::json_str;
 pub(crate) use self::validate::ClaimRules;
 
 use serde_json::{Map, Value};
