@@ -8,7 +8,7 @@
 //! | `user_lookup_loader(header, data)` | `user_lookup_loader` | async, `Arc<DecodedToken> -> Result<Option<U>>` |
 //! | `token_in_blocklist_loader(header, data)` | `token_in_blocklist_loader` (or a [`TokenBlocklist`](crate::TokenBlocklist)) | async, `-> Result<bool>` |
 //! | `token_verification_loader(header, data)` | `token_verification_loader` | async, `-> Result<bool>` |
-//! | `decode_key_loader(header, data)` | `decode_key_loader` | async, `-> Result<DecodingKey>` |
+//! | `decode_key_loader(header, data)` | `decode_key_loader` | async, `Arc<UnverifiedToken> -> Result<DecodingKey>` |
 //! | `encode_key_loader(identity)` | `encode_key_loader` | async, `Value -> Result<EncodingKey>` |
 //! | `unauthorized_loader(msg)` | `unauthorized_loader` | `&str -> HttpResponse` |
 //! | `invalid_token_loader(msg)` | `invalid_token_loader` | `&str -> HttpResponse` |
@@ -26,13 +26,13 @@ use std::any::Any;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use actix_web::HttpResponse;
 use futures_util::future::LocalBoxFuture;
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use serde_json::{Map, Value};
 
 use crate::error::JwtError;
-use crate::tokens::DecodedToken;
+use crate::dangerous::UnverifiedToken;
+use crate::token::DecodedToken;
 
 pub(crate) type ClaimsLoader = Arc<dyn Fn(&Value) -> Map<String, Value> + Send + Sync>;
 pub(crate) type IdentityLoader = Arc<dyn Fn(&Value) -> Value + Send + Sync>;
@@ -44,17 +44,15 @@ pub(crate) type UserLoader = Arc<
         + Sync,
 >;
 pub(crate) type DecodeKeyLoader = Arc<
-    dyn Fn(Arc<DecodedToken>) -> LocalBoxFuture<'static, Result<DecodingKey, JwtError>>
+    dyn Fn(Arc<UnverifiedToken>) -> LocalBoxFuture<'static, Result<DecodingKey, JwtError>>
         + Send
         + Sync,
 >;
 pub(crate) type EncodeKeyLoader =
     Arc<dyn Fn(Value) -> LocalBoxFuture<'static, Result<EncodingKey, JwtError>> + Send + Sync>;
-pub(crate) type MessageRenderer = Arc<dyn Fn(&str) -> HttpResponse + Send + Sync>;
-pub(crate) type TokenRenderer = Arc<dyn Fn(&DecodedToken) -> HttpResponse + Send + Sync>;
-pub(crate) type ErrorRenderer = Arc<dyn Fn(&JwtError) -> Option<HttpResponse> + Send + Sync>;
 
-/// Every registered loader; `None` means flask-jwt-extended's default.
+/// The registered loaders but the error loaders (see the error module's renderer); `None`
+/// means flask-jwt-extended's default.
 #[derive(Clone, Default)]
 pub(crate) struct Loaders {
     pub(crate) additional_claims: Option<ClaimsLoader>,
@@ -65,14 +63,6 @@ pub(crate) struct Loaders {
     pub(crate) token_verification: Option<TokenCheck>,
     pub(crate) decode_key: Option<DecodeKeyLoader>,
     pub(crate) encode_key: Option<EncodeKeyLoader>,
-    pub(crate) unauthorized: Option<MessageRenderer>,
-    pub(crate) invalid_token: Option<MessageRenderer>,
-    pub(crate) expired_token: Option<TokenRenderer>,
-    pub(crate) revoked_token: Option<TokenRenderer>,
-    pub(crate) needs_fresh_token: Option<TokenRenderer>,
-    pub(crate) user_lookup_error: Option<TokenRenderer>,
-    pub(crate) token_verification_failed: Option<TokenRenderer>,
-    pub(crate) error_renderer: Option<ErrorRenderer>,
 }
 
 impl std::fmt::Debug for Loaders {

@@ -22,8 +22,8 @@
 //! use actix_jwt_ext::{JwtConfig, JwtCookiesExt, JwtManager};
 //!
 //! let jwt = JwtManager::new(JwtConfig::builder().secret_key("s3cr3t").build()?)?;
-//! let access = jwt.create_access_token("alice").await?;
-//! let refresh = jwt.create_refresh_token("alice").await?;
+//! let access = jwt.access_token("alice").encode().await?;
+//! let refresh = jwt.refresh_token("alice").encode().await?;
 //! let cookies = jwt.set_access_cookies(&access).await?.and(jwt.set_refresh_cookies(&refresh).await?);
 //! let resp = HttpResponse::Ok().jwt_cookies(cookies).finish();
 //! let set: Vec<String> = resp.cookies().map(|c| c.to_string()).collect();
@@ -338,8 +338,8 @@ mod tests {
 
     use super::*;
 
-    fn block<F: std::future::Future>(f: F) -> F::Output {
-        actix_web::rt::System::new().block_on(f)
+    fn block<F: std::future::IntoFuture>(f: F) -> F::Output {
+        actix_web::rt::System::new().block_on(f.into_future())
     }
 
     fn manager(f: impl FnOnce(crate::JwtConfigBuilder) -> crate::JwtConfigBuilder) -> JwtManager {
@@ -365,7 +365,7 @@ mod tests {
                 .access_cookie_path("/api/")
                 .refresh_cookie_path("/token/refresh")
         });
-        let token = block(jwt.create_access_token("a")).unwrap();
+        let token = block(jwt.access_token("a").encode()).unwrap();
         let set = strings(&block(jwt.set_access_cookies(&token)).unwrap());
         assert!(set[0].contains("; HttpOnly; SameSite=Strict; Secure; Path=/api/; Domain=example.com; Max-Age=31540000; Expires="), "{}", set[0]);
         assert!(
@@ -387,7 +387,7 @@ mod tests {
     #[test]
     fn overrides_and_csrf_switches() {
         let jwt = manager(|b| b);
-        let token = block(jwt.create_refresh_token("a")).unwrap();
+        let token = block(jwt.refresh_token("a").encode()).unwrap();
         let opts = CookieOptions::new()
             .max_age(Duration::from_secs(3600))
             .domain("override.com");
@@ -409,7 +409,7 @@ mod tests {
         let set = strings(
             &block(
                 samesite_none
-                    .set_access_cookies(&block(samesite_none.create_access_token("a")).unwrap()),
+                    .set_access_cookies(&block(samesite_none.access_token("a").encode()).unwrap()),
             )
             .unwrap(),
         );
@@ -423,7 +423,7 @@ mod tests {
             manager(|b| b.csrf_in_cookies(false)),
             manager(|b| b.cookie_csrf_protect(false)),
         ] {
-            let token = block(off.create_access_token("a")).unwrap();
+            let token = block(off.access_token("a").encode()).unwrap();
             assert_eq!(
                 block(off.set_access_cookies(&token))
                     .unwrap()

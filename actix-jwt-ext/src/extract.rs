@@ -12,8 +12,8 @@
 //!
 //! Behind a [`jwt_required`](crate::jwt_required) middleware they read what it verified. Used
 //! alone they protect the handler themselves: they verify the token (once per request, shared
-//! by all extractors) with the [`VerifyOptions`] found in `app_data`, or the defaults of
-//! `jwt_required()`.
+//! by all extractors) with the [`JwtRequired`] options found in `app_data`, or the defaults
+//! of `jwt_required()`.
 //!
 //! `Option<JwtIdentity>` would be wrong: Actix turns *every* extractor error into `None`, so a
 //! forged token would read as "anonymous". [`Optional`] gives `None` only when no token was
@@ -61,8 +61,10 @@ use serde_json::{Map, Value};
 
 use crate::config::TokenLocation;
 use crate::error::JwtError;
+use crate::kind::Failure;
 use crate::manager::JwtManager;
-use crate::verify::{verify_request, JwtState, LoadedUser, VerifiedJwt, VerifyOptions};
+use crate::kind::ErrorKind;
+use crate::verify::{jwt_required, load_user, start, JwtRequired, JwtState, LoadedUser, VerifiedJwt};
 
 /// The verification of a request, shared by all the extractors of one handler: Actix creates
 /// every extractor's future before polling any, so the first one starts the verification and
@@ -87,31 +89,18 @@ fn verification(req: &HttpRequest, payload: &mut Payload) -> Verification {
     if let Some(PendingVerification(pending)) = req.extensions().get::<PendingVerification>() {
         return Verification::Pending(pending.clone());
     }
-    let Some(manager) = req.app_data::<JwtManager>().cloned() else {
-        return Verification::Done(Err(JwtError::NotConfigured));
+    let Some(manager) = req.app_data::<JwtManager>() else {
+        return Verification::Done(Err(JwtError::new(ErrorKind::NotConfigured)));
     };
-    // Extractors verify with the route's VerifyOptions, always allowing "no token": each
-    // extractor then decides whether that is an error.
+    // Extractors verify with the route's options (`.app_data(jwt_required()...)`), always
+    // allowing "no token": each extractor then decides whether that is an error.
     let options = req
-        .app_data::<VerifyOptions>()
-        .cloned()
-        .unwrap_or_default()
-        .optional(true);
-    let body = crate::locations::needs_body(req, manager.config(), options.locations_for(&manager))
-        .then(|| crate::body::Tee::take(req.headers(), payload));
-    let request = req.clone();
-    let shared = async move {
-        let body = match body {
-            Some(tee) => match tee.read(manager.body_limit()).await {
-                Ok(bytes) => Some(bytes),
-                Err(e) => return Rc::new(Err(e)),
-            },
-            None => None,
-        };
-        Rc::new(verify_request(&manager, &request, body.as_deref(), &options).await)
-    }
-    .boxed_local()
-    .shared();
+        .app_data::<JwtRequired>()
+        .map_or_else(|| jwt_required().optional(), JwtRequired::allowing_none);
+    let verification = start(manager, req, payload, &options);
+    let shared = async move { Rc::new(verification.await) }
+        .boxed_local()
+        .shared();
     req.extensions_mut()
         .insert(PendingVerification(shared.clone()));
     Verification::Pending(shared)
@@ -134,20 +123,20 @@ async fn resolve(
     match result {
         Ok(JwtState::Verified(jwt)) => Ok(Some(Rc::clone(jwt))),
         Ok(JwtState::Anonymous(_)) if optional => Ok(None),
-        Ok(JwtState::Anonymous(missing)) => {
-            Err(render(req, &JwtError::NoAuthorization(missing.to_string())))
-        }
-        Err(e) => Err(render(req, e)),
+        Ok(JwtState::Anonymous(missing)) => Err(render(
+            req,
+            Failure::missing_token(missing.to_string()).into(),
+        )),
+        Err(e) => Err(render(req, e.clone())),
     }
 }
 
-/// The error as the manager answers it (loaders, `JWT_ERROR_MESSAGE_KEY`).
-fn render(req: &HttpRequest, error: &JwtError) -> actix_web::Error {
-    let response = match req.app_data::<JwtManager>() {
-        Some(manager) => manager.error_response(error),
-        None => actix_web::ResponseError::error_response(error),
-    };
-    actix_web::error::InternalError::from_response(error.to_string(), response).into()
+/// The error, answered as the manager answers it (loaders, `JWT_ERROR_MESSAGE_KEY`).
+fn render(req: &HttpRequest, error: JwtError) -> actix_web::Error {
+    match req.app_data::<JwtManager>() {
+        Some(manager) => manager.attach(error).into(),
+        None => error.into(),
+    }
 }
 
 /// Extractors built from a verified token; [`Optional`] wraps any of them.
@@ -169,9 +158,9 @@ macro_rules! jwt_extractor {
                 let req = req.clone();
                 let verification = verification(&req, payload);
                 Box::pin(async move {
-                    let missing = || render(&req, &JwtError::NoAuthorization("Missing JWT".into()));
+                    let missing = || render(&req, Failure::missing_token("Missing JWT".into()).into());
                     let jwt = resolve(&req, verification, false).await?.ok_or_else(missing)?;
-                    <Self as FromJwt>::from_jwt(req.clone(), jwt).await.map_err(|e| render(&req, &e))
+                    <Self as FromJwt>::from_jwt(req.clone(), jwt).await.map_err(|e| render(&req, e))
                 })
             }
         }
@@ -215,19 +204,12 @@ impl<T: DeserializeOwned + 'static> FromJwt for JwtIdentity<T> {
     type Future = std::future::Ready<Result<Self, JwtError>>;
 
     fn from_jwt(_: HttpRequest, jwt: Rc<VerifiedJwt>) -> Self::Future {
-        let result = match jwt.identity_json() {
-            Some(raw) => serde_json::from_str::<T>(raw)
+        let result = match jwt.identity_member() {
+            Some(member) => member
+                .deserialize::<T>()
                 .map(JwtIdentity)
-                .map_err(|e| {
-                    JwtError::invalid(format!(
-                        "Identity claim ({}) has an unexpected type: {e}",
-                        jwt.identity_claim()
-                    ))
-                }),
-            None => Err(JwtError::invalid(format!(
-                "Missing claim: {}",
-                jwt.identity_claim()
-            ))),
+                .map_err(|e| Failure::identity_type(jwt.identity_claim(), &e).into()),
+            None => Err(Failure::missing_claim(jwt.identity_claim()).into()),
         };
         std::future::ready(result)
     }
@@ -253,7 +235,7 @@ impl<T: DeserializeOwned + 'static> FromJwt for Claims<T> {
         let result = jwt
             .deserialize_claims::<T>()
             .map(Claims)
-            .map_err(|e| JwtError::invalid(format!("Claims have an unexpected shape: {e}")));
+            .map_err(|e| Failure::claims_shape(&e).into());
         std::future::ready(result)
     }
 }
@@ -323,22 +305,17 @@ impl<U: 'static> FromJwt for CurrentUser<U> {
                 None => {
                     let manager = req
                         .app_data::<JwtManager>()
-                        .ok_or(JwtError::NotConfigured)?;
+                        .ok_or_else(|| JwtError::new(ErrorKind::NotConfigured))?;
                     if !manager.has_user_loader() {
                         log::error!("actix-jwt-ext: CurrentUser needs a user_lookup_loader on the JwtManager");
-                        return Err(JwtError::Misconfigured(
-                            "You must provide a `user_lookup_loader` callback to use CurrentUser",
-                        ));
                     }
-                    let user =
-                        manager
-                            .lookup_user(jwt.token())
-                            .await?
-                            .ok_or(JwtError::Misconfigured(
+                    let loaded = load_user(manager, jwt.token()).await?.ok_or_else(|| {
+                        JwtError::misconfigured(
                             "You must provide a `user_lookup_loader` callback to use CurrentUser",
-                        ))?;
-                    req.extensions_mut().insert(LoadedUser(Rc::clone(&user)));
-                    user
+                        )
+                    })?;
+                    req.extensions_mut().insert(loaded.clone());
+                    loaded.0
                 }
             };
             user.downcast::<U>().map(CurrentUser).map_err(|_| {
@@ -346,7 +323,7 @@ impl<U: 'static> FromJwt for CurrentUser<U> {
                     "actix-jwt-ext: CurrentUser<{}> does not match the type the user_lookup_loader returns",
                     std::any::type_name::<U>()
                 );
-                JwtError::Misconfigured("CurrentUser<U> does not match the user_lookup_loader's type")
+                JwtError::misconfigured("CurrentUser<U> does not match the user_lookup_loader's type")
             })
         })
     }
@@ -378,7 +355,7 @@ impl<E: FromJwt> FromRequest for Optional<E> {
                 Some(jwt) => E::from_jwt(req.clone(), jwt)
                     .await
                     .map(|e| Optional(Some(e)))
-                    .map_err(|e| render(&req, &e)),
+                    .map_err(|e| render(&req, e)),
                 None => Ok(Optional(None)),
             }
         })

@@ -28,7 +28,6 @@
 //! let app = test::init_service(
 //!     App::new()
 //!         .configure(jwt.init_app())
-//!         .app_data(web::Data::new(jwt.clone()))
 //!         .route("/login", web::post().to(login))
 //!         .service(web::resource("/protected").wrap(jwt_required()).to(protected)),
 //! )
@@ -96,47 +95,53 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod blocklist;
-mod body;
-pub mod callbacks;
-pub mod config;
-pub mod cookies;
+
+mod callbacks;
+mod config;
+mod cookies;
 mod crypto;
-pub mod csrf;
-pub mod error;
-pub mod extract;
-mod guard;
-pub mod keys;
-mod locations;
+
+pub mod dangerous;
+mod error;
+mod extract;
+mod middleware;
+mod keys;
+mod kind;
+
 mod manager;
 mod refresh;
-pub mod rotation;
-pub mod tokens;
+mod revocation;
+mod token;
 mod verify;
 
 #[cfg(test)]
 mod proptests;
 
-pub use crate::blocklist::{BlocklistError, InMemoryBlocklist, TokenBlocklist};
+pub use crate::blocklist::{BlocklistError, InMemoryBlocklist, TokenBlocklist, FAMILY_CLAIM};
 #[cfg(feature = "redis")]
 pub use crate::blocklist::{RedisBlocklist, RedisBlocklistBuilder};
 pub use crate::config::{
-    Audience, ConfigError, Expires, JwtConfig, JwtConfigBuilder, TokenLocation,
+    Audience, ConfigError, Expires, JwtConfig, JwtConfigBuilder, Secret, TokenLocation,
 };
-pub use crate::cookies::{CookieOptions, JwtCookies, JwtCookiesExt};
-pub use crate::error::JwtError;
+pub use crate::cookies::{CookieOptions, JwtCookies, JwtCookiesExt, NON_SESSION_MAX_AGE};
+pub use crate::error::{jsonify, JwtError};
 pub use crate::extract::{
     Claims, CurrentUser, FromJwt, Jwt, JwtHeader, JwtIdentity, JwtLocation, JwtRequestExt, Optional,
 };
-pub use crate::guard::{jwt_required, JwtRequired, JwtRequiredMiddleware};
-pub use crate::keys::KeySet;
+pub use crate::middleware::JwtRequiredMiddleware;
+pub use crate::keys::{KeySet, KeySetBuilder};
 #[cfg(feature = "remote-jwks")]
-pub use crate::keys::RemoteJwks;
-pub use crate::manager::{JwtManager, JwtManagerBuilder, DEFAULT_BODY_LIMIT};
+pub use crate::keys::{rustls, RemoteJwks, RemoteJwksBuilder};
+pub use crate::kind::ErrorKind;
+pub use crate::manager::{
+    Fresh, JwtManager, JwtManagerBuilder, TokenBuilder, TokenType, DEFAULT_BODY_LIMIT,
+    DEFAULT_BODY_READ_TIMEOUT,
+};
 pub use crate::refresh::{ImplicitRefresh, ImplicitRefreshMiddleware};
-pub use crate::rotation::{TokenPair, FAMILY_CLAIM};
-pub use crate::tokens::{get_unverified_jwt_headers, DecodedToken, Fresh, TokenBuilder, TokenType};
+pub use crate::revocation::TokenPair;
+pub use crate::token::DecodedToken;
 pub use crate::verify::{
-    verify_jwt_in_request, verify_jwt_in_request_with_body, VerifiedJwt, VerifyOptions,
+    jwt_required, verify_jwt_in_request, Decode, JwtRequired, VerifiedJwt, VerifyInRequest,
 };
 
 /// The README's code blocks, compiled as doctests.

@@ -8,10 +8,10 @@ use actix_web::test::TestRequest;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::{verify_jwt_in_request, JwtConfig, JwtManager, TokenLocation, VerifyOptions};
+use crate::{jwt_required, verify_jwt_in_request, JwtConfig, JwtManager, TokenLocation};
 
-fn block<F: std::future::Future>(f: F) -> F::Output {
-    actix_web::rt::System::new().block_on(f)
+fn block<F: std::future::IntoFuture>(f: F) -> F::Output {
+    actix_web::rt::System::new().block_on(f.into_future())
 }
 
 fn manager(f: impl FnOnce(crate::JwtConfigBuilder) -> crate::JwtConfigBuilder) -> JwtManager {
@@ -121,7 +121,7 @@ proptest! {
     fn decode_token_never_panics_on_any_string(token in any::<String>()) {
         let jwt = manager(|b| b);
         prop_assert!(block(jwt.decode_token(&token)).is_err());
-        let _ = crate::get_unverified_jwt_headers(&token);
+        let _ = crate::dangerous::get_unverified_jwt_headers(&token);
     }
 
     #[test]
@@ -133,7 +133,7 @@ proptest! {
         let jwt = manager(|b| b);
         let token = format!("{header}.{payload}.{signature}");
         prop_assert!(block(jwt.decode_token(&token)).is_err());
-        let _ = crate::get_unverified_jwt_headers(&token);
+        let _ = crate::dangerous::get_unverified_jwt_headers(&token);
     }
 
     #[test]
@@ -147,8 +147,8 @@ proptest! {
             req = req.append_header((actix_web::http::header::AUTHORIZATION, v));
         }
         let req = req.to_http_request();
-        prop_assert!(block(verify_jwt_in_request(&req, &VerifyOptions::new())).is_err());
-        let optional = block(verify_jwt_in_request(&req, &VerifyOptions::new().optional(true)));
+        prop_assert!(block(verify_jwt_in_request(&req, &jwt_required())).is_err());
+        let optional = block(verify_jwt_in_request(&req, &jwt_required().optional()));
         prop_assert!(!matches!(optional, Ok(Some(_))));
     }
 
@@ -170,8 +170,8 @@ proptest! {
         }
         req = req.insert_header((HeaderName::from_static("x-csrf-token"), csrf));
         let req = req.to_http_request();
-        prop_assert!(block(verify_jwt_in_request(&req, &VerifyOptions::new())).is_err());
-        prop_assert!(block(verify_jwt_in_request(&req, &VerifyOptions::new().refresh(true))).is_err());
+        prop_assert!(block(verify_jwt_in_request(&req, &jwt_required())).is_err());
+        prop_assert!(block(verify_jwt_in_request(&req, &jwt_required().refresh())).is_err());
     }
 
     #[test]
@@ -181,7 +181,7 @@ proptest! {
             .extend_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .finish();
         let req = TestRequest::get().uri(&format!("/p?{query}")).app_data(jwt.clone()).to_http_request();
-        prop_assert!(block(verify_jwt_in_request(&req, &VerifyOptions::new())).is_err());
+        prop_assert!(block(verify_jwt_in_request(&req, &jwt_required())).is_err());
     }
 
     #[test]

@@ -54,7 +54,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut group = c.benchmark_group(GROUP);
     group.bench_function("actix-jwt-ext", |b| {
         b.iter(|| {
-            jwt.create_access_token(black_box(IDENTITY))
+            jwt.access_token(black_box(IDENTITY)).encode()
                 .now_or_never()
                 .and_then(Result::ok)
         })

@@ -13,7 +13,7 @@ use std::hint::black_box;
 use std::time::SystemTime;
 
 use actix_jwt_ext::jsonwebtoken::Algorithm;
-use actix_jwt_ext::keys::RemoteJwks;
+use actix_jwt_ext::RemoteJwks;
 use actix_jwt_ext::{JwtConfig, JwtManager, KeySet};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use bench_baselines::{report, BENCH_SECRET};

@@ -341,7 +341,7 @@ mod tests {
     async fn the_three_apps_answer_alike() {
         let jwt = ours::manager(BENCH_SECRET, 10).await.unwrap();
         let token = mint_token(&jwt, Duration::from_secs(600)).unwrap();
-        let refresh = jwt.create_refresh_token(IDENTITY).await.unwrap();
+        let refresh = jwt.refresh_token(IDENTITY).encode().await.unwrap();
         let verifier = web::Data::new(handwritten::Verifier::new(BENCH_SECRET.as_bytes()));
         let ours = test::init_service(App::new().configure(ours::configure(jwt))).await;
         let hand = test::init_service(App::new().configure(handwritten::configure(verifier))).await;

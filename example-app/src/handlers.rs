@@ -108,7 +108,7 @@ fn options(allow: &'static str) -> actix_web::Route {
 fn reply(status: StatusCode, body: Value) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("application/json")
-        .body(actix_jwt_ext::error::jsonify(&body))
+        .body(actix_jwt_ext::jsonify(&body))
 }
 
 fn message(status: StatusCode, text: &str) -> HttpResponse {

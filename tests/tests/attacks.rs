@@ -1100,8 +1100,8 @@ async fn revocation() {
     let revoked = || m("Token has been revoked");
     let g = |t: &str| get("/protected").bearer(t);
 
-    let token = hs_jwt.create_access_token("alice").await.unwrap();
-    let es_token = es_jwt.create_access_token("alice").await.unwrap();
+    let token = hs_jwt.access_token("alice").encode().await.unwrap();
+    let es_token = es_jwt.access_token("alice").encode().await.unwrap();
     for (srv, t) in [(&hs, &token), (&es, &es_token)] {
         let a = send(srv, &get("/logout").bearer(t)).await.unwrap();
         assert_eq!(a.status, 200, "logout: {}", a.text());
@@ -1120,7 +1120,7 @@ async fn revocation() {
     );
     let (_, _, es_sig) = split(&es_token);
     let es_high_s = resign(&es_token, &high_s(&es_sig));
-    let fresh = hs_jwt.create_access_token("alice").await.unwrap();
+    let fresh = hs_jwt.access_token("alice").encode().await.unwrap();
     #[rustfmt::skip]
     let cases = vec![
         case("revoked token", &hs, g(&token), 401, revoked()),
@@ -1337,7 +1337,7 @@ async fn every_bad_input_on_every_route_kind() {
     let (h, p, s) = split(&good);
     let header_json = br#"{"alg":"HS256","typ":"JWT"}"#;
     let none = |alg: &str| format!("{}.{p}.", b64(json!({"alg": alg}).to_string().as_bytes()));
-    let revoked = jwt.create_access_token("alice").await.unwrap();
+    let revoked = jwt.access_token("alice").encode().await.unwrap();
     assert_eq!(
         send(&srv, &get("/logout").bearer(&revoked))
             .await

@@ -437,8 +437,8 @@ fn run(variant: &Variant, cases: &[Case]) -> Vec<String> {
     let jwt = JwtManager::new(JwtConfig::from_vars(variant.env.iter().copied()).unwrap()).unwrap();
     let (access, refresh) = system.block_on(async {
         (
-            jwt.create_access_token("alice").await.unwrap(),
-            jwt.create_refresh_token("alice").await.unwrap(),
+            jwt.access_token("alice").encode().await.unwrap(),
+            jwt.refresh_token("alice").encode().await.unwrap(),
         )
     });
     let calls: Vec<Vec<String>> = cases

@@ -25,7 +25,7 @@ const NOT_REFRESH: &str = "Only non-refresh tokens are allowed";
 const ONLY_REFRESH: &str = "Only refresh tokens are allowed";
 
 async fn access(jwt: &JwtManager, identity: &str) -> String {
-    jwt.create_access_token(identity).await.unwrap()
+    jwt.access_token(identity).encode().await.unwrap()
 }
 
 async fn mint(builder: TokenBuilder<'_>) -> String {
@@ -33,7 +33,7 @@ async fn mint(builder: TokenBuilder<'_>) -> String {
 }
 
 async fn refresh(jwt: &JwtManager, identity: &str) -> String {
-    jwt.create_refresh_token(identity).await.unwrap()
+    jwt.refresh_token(identity).encode().await.unwrap()
 }
 
 /// An access token whose `exp` has already passed (no sleeping).
@@ -117,7 +117,7 @@ async fn section_5_2_token_validity() {
     let valid = access(&jwt, "alice").await;
     let good_header = valid.split('.').next().unwrap().to_owned();
     let tampered = with_payload(&valid, &b64(br#"{"sub":"admin","type":"access"}"#));
-    let int_identity = jwt.create_access_token(1234).await.unwrap();
+    let int_identity = jwt.access_token(1234).encode().await.unwrap();
 
     // (row, server, token, status, expectation)
     #[rustfmt::skip]
@@ -655,8 +655,8 @@ async fn extractors_and_verify_without_middleware() {
         row("bare: expired", get("/bare").bearer(&expired("alice")), 401, msg("Token has expired")),
         row("bare: malformed", get("/bare").bearer("foobarbaz"), 422, msg("Not enough segments")),
         row("bare: refresh token", get("/bare").bearer(&refr), 422, msg(NOT_REFRESH)),
-        row("bare: VerifyOptions refresh, access token", get("/bare_refresh").bearer(&tok), 422, msg(ONLY_REFRESH)),
-        row("bare: VerifyOptions refresh, refresh token", get("/bare_refresh").bearer(&refr), 200, Expect::Json(json!({"logged_in_as": "alice"}))),
+        row("bare: JwtRequired refresh, access token", get("/bare_refresh").bearer(&tok), 422, msg(ONLY_REFRESH)),
+        row("bare: JwtRequired refresh, refresh token", get("/bare_refresh").bearer(&refr), 200, Expect::Json(json!({"logged_in_as": "alice"}))),
         row("Optional<JwtIdentity>: no token", get("/bare_optional"), 200, Expect::Json(json!({"logged_in_as": null}))),
         row("Optional<JwtIdentity>: other scheme", get("/bare_optional").header("Authorization", "Basic x"), 200, Expect::Json(json!({"logged_in_as": null}))),
         row("Optional<JwtIdentity>: expired", get("/bare_optional").bearer(&expired("alice")), 401, msg("Token has expired")),

@@ -23,7 +23,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use actix_jwt_ext::jsonwebtoken::{Algorithm, EncodingKey};
-use actix_jwt_ext::keys::{RemoteJwks, RemoteJwksBuilder};
+use actix_jwt_ext::{RemoteJwks, RemoteJwksBuilder};
 use actix_jwt_ext::{jwt_required, JwtConfig, JwtIdentity, JwtManager, KeySet};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
@@ -762,7 +762,7 @@ async fn remote_jwks_verifier_accepts_example_app_tokens() {
             .key_set(set)
             .build()
             .unwrap();
-        let t = signer.create_access_token("test").await.unwrap();
+        let t = signer.access_token("test").encode().await.unwrap();
         assert_eq!(jwt_parts(&t).unwrap().0["kid"], kid);
         assert_eq!(
             whoami!(app, &t),
@@ -783,7 +783,7 @@ async fn remote_jwks_verifier_accepts_example_app_tokens() {
         .key_set(impostor)
         .build()
         .unwrap();
-    let t = impostor.create_access_token("test").await.unwrap();
+    let t = impostor.access_token("test").encode().await.unwrap();
     assert_eq!(
         whoami!(app, &t),
         (422, json!({"msg": "Signature verification failed"})),
@@ -992,7 +992,7 @@ async fn serve_jwks_serves_the_current_key_set() {
             assert!(key.get(private).is_none(), "{private}: {key}");
         }
     }
-    let before = jwt.create_access_token("alice").await.unwrap();
+    let before = jwt.access_token("alice").encode().await.unwrap();
     assert_eq!(jwt_parts(&before).unwrap().0["kid"], "k1");
 
     // The rotation: k0 retired, k1 kept to verify its tokens, k2 current.
@@ -1017,7 +1017,7 @@ async fn serve_jwks_serves_the_current_key_set() {
     assert_eq!(doc, serde_json::to_value(jwt.jwks()).unwrap());
     assert_eq!(doc["keys"][1]["alg"], "ES384");
     assert_eq!(doc["keys"][1]["crv"], "P-384");
-    let after = jwt.create_access_token("bob").await.unwrap();
+    let after = jwt.access_token("bob").encode().await.unwrap();
     assert_eq!(jwt_parts(&after).unwrap().0["kid"], "k2");
     assert_eq!(
         jwt.decode_token(&before).await.unwrap().identity_str(),

@@ -18,7 +18,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use actix_jwt_ext::jsonwebtoken::{Algorithm, EncodingKey};
-use actix_jwt_ext::keys::KeySetBuilder;
+use actix_jwt_ext::KeySetBuilder;
 use actix_jwt_ext::{
     jwt_required, ConfigError, JwtConfig, JwtError, JwtIdentity, JwtManager, KeySet,
 };
@@ -196,7 +196,7 @@ async fn rotation(old: (Algorithm, &str), new: (Algorithm, &str)) {
     // A: one key.
     let jwt = manager(set_a());
     let srv = serve(&jwt);
-    let t1 = jwt.create_access_token("alice").await.unwrap();
+    let t1 = jwt.access_token("alice").encode().await.unwrap();
     assert_header(&t1, old_alg, "old");
     accepted(&srv, &t1, "alice", &format!("{case}: T1 under A")).await;
     assert_eq!(served_kids(&srv).await, ["old"], "{case}: JWKS of A");
@@ -222,7 +222,7 @@ async fn rotation(old: (Algorithm, &str), new: (Algorithm, &str)) {
     assert_eq!(set_b.algorithm("new"), Some(new_alg));
     jwt.replace_key_set(set_b).unwrap();
     accepted(&srv, &t1, "alice", &format!("{case}: T1 under B")).await;
-    let t2 = jwt.create_access_token("bob").await.unwrap();
+    let t2 = jwt.access_token("bob").encode().await.unwrap();
     assert_header(&t2, new_alg, "new");
     accepted(&srv, &t2, "bob", &format!("{case}: T2 under B")).await;
     let decoded = jwt.decode_token(&t2).await.unwrap();
@@ -264,7 +264,7 @@ async fn rotation(old: (Algorithm, &str), new: (Algorithm, &str)) {
         matches!(retired, Err(JwtError::Encode(_))),
         "{case}: signing with a retired kid: {retired:?}"
     );
-    let t3 = jwt.create_access_token("dave").await.unwrap();
+    let t3 = jwt.access_token("dave").encode().await.unwrap();
     assert_header(&t3, new_alg, "new");
 
     // Rolling back to A: the old tokens work again, the new ones do not.
@@ -430,7 +430,7 @@ async fn kid_signature_and_algorithm_must_match() {
             .unwrap(),
     )
     .unwrap();
-    let flask_style = plain.create_access_token("legacy").await.unwrap();
+    let flask_style = plain.access_token("legacy").encode().await.unwrap();
     assert_eq!(raw_header(&flask_style), r#"{"alg":"RS256","typ":"JWT"}"#);
     refused(
         &srv,
@@ -479,11 +479,11 @@ async fn kid_signature_and_algorithm_must_match() {
     )
     .await;
     // New tokens still carry the current kid.
-    let t = jwt.create_access_token("new").await.unwrap();
+    let t = jwt.access_token("new").encode().await.unwrap();
     assert_header(&t, Algorithm::RS256, "rsa");
     // And the plain manager refuses nothing of its own just because a kid is present: it
     // verifies kid-tagged tokens of the same key (a single key ignores kid).
-    let tagged = jwt.create_access_token("tagged").await.unwrap();
+    let tagged = jwt.access_token("tagged").encode().await.unwrap();
     assert_eq!(
         plain.decode_token(&tagged).await.unwrap().identity_str(),
         Some("tagged")
@@ -534,10 +534,10 @@ async fn verify_only_keys_never_sign() {
 
     // Another service holds the private half and signs with kid "ext".
     let other = manager(one_key("ext", Algorithm::EdDSA, "ed25519_private.pem"));
-    let theirs = other.create_access_token("partner").await.unwrap();
+    let theirs = other.access_token("partner").encode().await.unwrap();
     assert_header(&theirs, Algorithm::EdDSA, "ext");
     accepted(&srv, &theirs, "partner", "token of the verify-only key").await;
-    let ours = jwt.create_access_token("self").await.unwrap();
+    let ours = jwt.access_token("self").encode().await.unwrap();
     assert_header(&ours, Algorithm::ES256, "signer");
     accepted(&srv, &ours, "self", "token of the current key").await;
     refused(
@@ -564,7 +564,7 @@ async fn verify_only_keys_never_sign() {
         .unwrap();
     assert_eq!(verify_only.current_kid(), None);
     let checker = manager(verify_only);
-    let r = checker.create_access_token("x").await;
+    let r = checker.access_token("x").encode().await;
     assert!(matches!(r, Err(JwtError::Encode(_))), "{r:?}");
     let t = signed("b", Algorithm::ES256, "ec_private.pem", "z");
     assert_eq!(
@@ -591,7 +591,7 @@ async fn hmac_key_sets_rotate_and_are_never_published() {
     let srv = serve(&jwt);
     assert!(jwt.jwks().keys.is_empty());
     assert_eq!(get(&srv, "/jwks", None).await, (200, json!({"keys": []})));
-    let t1 = jwt.create_access_token("alice").await.unwrap();
+    let t1 = jwt.access_token("alice").encode().await.unwrap();
     assert_header(&t1, Algorithm::HS256, "h1");
     accepted(&srv, &t1, "alice", "T1 under A").await;
 
@@ -603,7 +603,7 @@ async fn hmac_key_sets_rotate_and_are_never_published() {
     assert_eq!(set_b.current_kid(), Some("h2"), "the last secret added");
     jwt.replace_key_set(set_b).unwrap();
     accepted(&srv, &t1, "alice", "T1 under B").await;
-    let t2 = jwt.create_access_token("bob").await.unwrap();
+    let t2 = jwt.access_token("bob").encode().await.unwrap();
     assert_header(&t2, Algorithm::HS512, "h2");
     accepted(&srv, &t2, "bob", "T2 under B").await;
     assert_eq!(get(&srv, "/jwks", None).await, (200, json!({"keys": []})));
@@ -641,7 +641,7 @@ async fn hmac_key_sets_rotate_and_are_never_published() {
     // flask-jwt-extended's tokens (HS256, no kid) verify with the untagged secret.
     let flask =
         JwtManager::new(JwtConfig::builder().secret_key(SECRET_1).build().unwrap()).unwrap();
-    let legacy = flask.create_access_token("legacy").await.unwrap();
+    let legacy = flask.access_token("legacy").encode().await.unwrap();
     assert_eq!(raw_header(&legacy), r#"{"alg":"HS256","typ":"JWT"}"#);
     refused(&srv, &legacy, "Missing key ID", "legacy before untagged").await;
     jwt.replace_key_set(
@@ -662,7 +662,7 @@ async fn hmac_key_sets_rotate_and_are_never_published() {
         "no kid, HS512 with the untagged HS256 secret",
     )
     .await;
-    let t3 = jwt.create_access_token("carol").await.unwrap();
+    let t3 = jwt.access_token("carol").encode().await.unwrap();
     assert_header(&t3, Algorithm::HS512, "h2");
 
     // Mixed: only the asymmetric key is published, and no secret in any form.

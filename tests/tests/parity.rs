@@ -579,8 +579,8 @@ async fn query_string_name_and_json_keys() {
             ),
     )
     .await;
-    let access = jwt.create_access_token("alice").await.unwrap();
-    let refresh = jwt.create_refresh_token("alice").await.unwrap();
+    let access = jwt.access_token("alice").encode().await.unwrap();
+    let refresh = jwt.refresh_token("alice").encode().await.unwrap();
     let missing_qs = "Missing 'token' query paramater";
     let rows = [
         (atest::TestRequest::get().uri(&format!("/a?token={access}")), 200, None),

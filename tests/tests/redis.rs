@@ -449,7 +449,7 @@ async fn ttl_is_the_remaining_lifetime_plus_leeway() {
     let leeway_ms = 31_000; // JWT_DECODE_LEEWAY + the one second the manager adds
 
     // An access token: until exp + leeway.
-    let access = decoded(&jwt, &jwt.create_access_token("alice").await.unwrap()).await;
+    let access = decoded(&jwt, &jwt.access_token("alice").encode().await.unwrap()).await;
     let before = now_ms();
     jwt.revoke(&access).await.unwrap();
     let key = keys.key(access.jti().unwrap());
@@ -491,7 +491,7 @@ async fn ttl_is_the_remaining_lifetime_plus_leeway() {
         forever_store,
         false,
     );
-    let token = decoded(&forever, &forever.create_access_token("bob").await.unwrap()).await;
+    let token = decoded(&forever, &forever.access_token("bob").encode().await.unwrap()).await;
     assert_eq!(token.expires_at(), None);
     let before = now_ms();
     forever.revoke(&token).await.unwrap();
@@ -527,7 +527,7 @@ async fn entries_expire_with_the_token() {
         store.clone(),
         false,
     );
-    let token = decoded(&jwt, &jwt.create_access_token("alice").await.unwrap()).await;
+    let token = decoded(&jwt, &jwt.access_token("alice").encode().await.unwrap()).await;
     jwt.revoke(&token).await.unwrap();
     let jti = token.jti().unwrap();
     let key = keys.key(jti);
@@ -584,7 +584,7 @@ async fn fail_closed_by_default_and_fail_open_on_request() {
                 ),
         )
         .await;
-        let token = jwt.create_access_token("alice").await.unwrap();
+        let token = jwt.access_token("alice").encode().await.unwrap();
         let started = Instant::now();
         let req = atest::TestRequest::get()
             .uri("/protected")

@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix_jwt_ext::jsonwebtoken::{Algorithm, DecodingKey, DecodingKeyKind, EncodingKey};
-use actix_jwt_ext::keys::RemoteJwks;
+use actix_jwt_ext::RemoteJwks;
 use actix_jwt_ext::{
     jwt_required, Claims, Jwt, JwtConfig, JwtError, JwtIdentity, JwtManager, KeySet,
 };
@@ -616,7 +616,7 @@ async fn discovery_then_jwks_verifies_every_key_type_and_checks_iss_and_aud() {
     assert_eq!((issuer.discovery_hits(), issuer.jwks_hits()), (1, 1));
 
     // The manager verifies only: it cannot sign and publishes no keys.
-    let err = jwt.create_access_token("alice").await.unwrap_err();
+    let err = jwt.access_token("alice").encode().await.unwrap_err();
     assert!(matches!(err, JwtError::Encode(_)), "{err:?}");
     assert!(jwt.jwks().keys.is_empty());
     // decode_token goes through the same keys.

@@ -165,8 +165,8 @@ mod tests {
 
     use super::*;
 
-    fn block<F: std::future::Future>(f: F) -> F::Output {
-        futures_util::FutureExt::now_or_never(f).expect("in-memory futures are ready")
+    fn block<F: std::future::IntoFuture>(f: F) -> F::Output {
+        futures_util::FutureExt::now_or_never(f.into_future()).expect("in-memory futures are ready")
     }
 
     #[test]

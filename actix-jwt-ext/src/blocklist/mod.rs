@@ -14,7 +14,7 @@
 //! let jwt = JwtManager::builder(JwtConfig::builder().secret_key("s3cr3t").build()?)
 //!     .blocklist(store.clone())
 //!     .build()?;
-//! let token = jwt.create_access_token("alice").await?;
+//! let token = jwt.access_token("alice").encode().await?;
 //! let decoded = jwt.decode_token(&token).await?;
 //! jwt.revoke(&decoded).await?;
 //! assert!(store.is_revoked(decoded.jti().unwrap()).await?);
@@ -83,6 +83,9 @@ pub trait TokenBlocklist: Send + Sync + 'static {
         })
     }
 }
+
+/// The claim that names a token's family (see [`JwtManager::rotate_refresh_token`](crate::JwtManager::rotate_refresh_token)).
+pub const FAMILY_CLAIM: &str = "fam";
 
 /// The blocklist id that marks a whole token family revoked.
 pub(crate) fn family_id(family: &str) -> String {

@@ -6,7 +6,7 @@ use actix_web::cookie::SameSite;
 use actix_web::http::Method;
 use jsonwebtoken::Algorithm;
 
-use super::{Audience, ConfigError, Expires, JwtConfig, TokenLocation};
+use super::{Audience, ConfigError, Expires, JwtConfig, Secret, TokenLocation};
 
 /// Builds a [`JwtConfig`] from flask-jwt-extended's defaults. Each setter names its option;
 /// the field docs of [`JwtConfig`] give the defaults. [`build`](Self::build) validates.
@@ -55,13 +55,13 @@ impl JwtConfigBuilder {
         /// `JWT_IDENTITY_CLAIM`.
         identity_claim(impl Into<String>) => |v| identity_claim = v.into();
         /// `JWT_PRIVATE_KEY` (PEM).
-        private_key(impl Into<String>) => |v| private_key = Some(v.into());
+        private_key(impl Into<String>) => |v| private_key = Some(Secret::from(v.into()));
         /// `JWT_PUBLIC_KEY` (PEM).
         public_key(impl Into<String>) => |v| public_key = Some(v.into());
         /// `JWT_SECRET_KEY`.
-        secret_key(impl Into<String>) => |v| secret_key = Some(v.into());
+        secret_key(impl Into<String>) => |v| secret_key = Some(Secret::from(v.into()));
         /// `SECRET_KEY`, the fallback for `JWT_SECRET_KEY`.
-        app_secret_key(impl Into<String>) => |v| app_secret_key = Some(v.into());
+        app_secret_key(impl Into<String>) => |v| app_secret_key = Some(Secret::from(v.into()));
         /// `JWT_TOKEN_LOCATION`, searched in this order.
         token_location(impl IntoIterator<Item = TokenLocation>) => |v| token_location = v.into_iter().collect();
         /// `JWT_VERIFY_SUB`.

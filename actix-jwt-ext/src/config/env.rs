@@ -11,7 +11,7 @@ use actix_web::cookie::SameSite;
 use actix_web::http::Method;
 use jsonwebtoken::Algorithm;
 
-use super::{Audience, ConfigError, Expires, JwtConfig, TokenLocation};
+use super::{Audience, ConfigError, Expires, JwtConfig, Secret, TokenLocation};
 
 /// The settings a [`JwtConfig`] reads, besides the `JWT_*` options.
 const APP_SECRET: &str = "SECRET_KEY";
@@ -161,10 +161,10 @@ pub(super) fn apply(c: &mut JwtConfig, name: &str, value: &str) -> Result<(), Co
         "JWT_ENCODE_NBF" => c.encode_nbf = parse_bool("JWT_ENCODE_NBF", value)?,
         "JWT_ERROR_MESSAGE_KEY" => c.error_message_key = value.to_owned(),
         "JWT_IDENTITY_CLAIM" => c.identity_claim = value.to_owned(),
-        "JWT_PRIVATE_KEY" => c.private_key = pem(value),
+        "JWT_PRIVATE_KEY" => c.private_key = pem(value).map(Secret::from),
         "JWT_PUBLIC_KEY" => c.public_key = pem(value),
-        "JWT_SECRET_KEY" => c.secret_key = non_empty(value),
-        APP_SECRET => c.app_secret_key = non_empty(value),
+        "JWT_SECRET_KEY" => c.secret_key = non_empty(value).map(Secret::from),
+        APP_SECRET => c.app_secret_key = non_empty(value).map(Secret::from),
         "JWT_TOKEN_LOCATION" => {
             c.token_location = list(value)
                 .map(|l| {

@@ -40,6 +40,7 @@
 mod builder;
 mod env;
 mod error;
+mod secret;
 mod types;
 
 use std::time::Duration;
@@ -50,6 +51,7 @@ use jsonwebtoken::{Algorithm, AlgorithmFamily};
 
 pub use self::builder::JwtConfigBuilder;
 pub use self::error::ConfigError;
+pub use self::secret::Secret;
 pub use self::types::{Audience, Expires, TokenLocation};
 
 /// Every flask-jwt-extended option, typed. Field docs give the `JWT_*` name and the default.
@@ -88,13 +90,13 @@ pub struct JwtConfig {
     /// `JWT_IDENTITY_CLAIM`: claim holding the identity. Default `"sub"`.
     pub identity_claim: String,
     /// `JWT_PRIVATE_KEY`: PEM signing key for RS*/PS*/ES*/EdDSA. Default `None`.
-    pub private_key: Option<String>,
+    pub private_key: Option<Secret>,
     /// `JWT_PUBLIC_KEY`: PEM verification key for RS*/PS*/ES*/EdDSA. Default `None`.
     pub public_key: Option<String>,
     /// `JWT_SECRET_KEY`: HMAC secret for HS*. Default `None`, falling back to `SECRET_KEY`.
-    pub secret_key: Option<String>,
+    pub secret_key: Option<Secret>,
     /// `SECRET_KEY`: the application secret, used when `JWT_SECRET_KEY` is unset or empty.
-    pub app_secret_key: Option<String>,
+    pub app_secret_key: Option<Secret>,
     /// `JWT_TOKEN_LOCATION`: where to look for tokens, in this order. Default `[Headers]`.
     pub token_location: Vec<TokenLocation>,
     /// `JWT_VERIFY_SUB`: require `sub` to be a string when decoding. Default `true`.
@@ -251,7 +253,7 @@ impl JwtConfig {
         [&self.secret_key, &self.app_secret_key]
             .into_iter()
             .flatten()
-            .map(String::as_str)
+            .map(Secret::expose)
             .find(|s| !s.is_empty())
     }
 

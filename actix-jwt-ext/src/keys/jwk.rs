@@ -8,7 +8,7 @@ use jsonwebtoken::jwk::{
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, DecodingKeyKind};
 
 use crate::crypto::provider;
-use crate::tokens::b64_encode_into;
+use crate::token::b64_encode_into;
 
 fn b64(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 4 / 3 + 4);

@@ -49,6 +49,7 @@
 
 mod checks;
 mod jwk;
+mod material;
 #[cfg(feature = "remote-jwks")]
 mod remote;
 mod set;
@@ -63,7 +64,7 @@ pub(crate) use self::checks::{check_public_key, hmac_secret_warning};
 #[cfg(feature = "remote-jwks")]
 pub use self::remote::{RemoteJwks, RemoteJwksBuilder};
 pub use self::set::{KeySet, KeySetBuilder};
-use crate::crypto::Keys;
+pub(crate) use self::material::{KeyRef, Keys};
 use crate::error::JwtError;
 /// The TLS library of [`RemoteJwks`] fetches, for [`RemoteJwksBuilder::tls_config`] (a private
 /// CA, client certificates).
@@ -179,10 +180,9 @@ impl Keyring<'_> {
                 })
             }
             #[cfg(feature = "remote-jwks")]
-            Keyring::Remote(_) => Err(JwtError::Encode(
+            Keyring::Remote(_) => Err(JwtError::encode(
                 "this JwtManager verifies the tokens of a remote issuer (remote_jwks) and holds \
-                 no key to sign with"
-                    .into(),
+                 no key to sign with",
             )),
         }
     }

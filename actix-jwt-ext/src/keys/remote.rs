@@ -62,7 +62,7 @@ const ASYMMETRIC: [Algorithm; 9] = [
 /// panic.
 ///
 /// ```
-/// use actix_jwt_ext::keys::RemoteJwks;
+/// use actix_jwt_ext::RemoteJwks;
 /// use actix_jwt_ext::{JwtConfig, JwtManager};
 ///
 /// let remote = RemoteJwks::discover("https://accounts.example.com")
@@ -183,10 +183,9 @@ impl RemoteJwks {
             _ => {}
         }
         if !on_actix {
-            return Err(JwtError::KeysUnavailable(
+            return Err(JwtError::keys_unavailable(
                 "RemoteJwks fetches keys on the Actix runtime (an actix_web::rt::System); \
-                 none runs on this thread"
-                    .into(),
+                 none runs on this thread",
             ));
         }
         let _guard = self.inner.fetching.lock().await;
@@ -206,14 +205,14 @@ impl RemoteJwks {
         }
         if state.fetched_at.is_none() {
             return Err(failure.unwrap_or_else(|| {
-                JwtError::KeysUnavailable(
-                    "the issuer's keys could not be fetched; the next attempt is pending".into(),
+                JwtError::keys_unavailable(
+                    "the issuer's keys could not be fetched; the next attempt is pending",
                 )
             }));
         }
-        Err(JwtError::invalid(match kid {
-            Some(_) => "Unknown key ID",
-            None => "Missing key ID",
+        Err(JwtError::new(match kid {
+            Some(_) => crate::kind::ErrorKind::UnknownKeyId,
+            None => crate::kind::ErrorKind::MissingKeyId,
         }))
     }
 
@@ -271,7 +270,7 @@ impl RemoteJwks {
             }
             Err(reason) => {
                 log::warn!("remote JWKS: {reason}");
-                Err(JwtError::KeysUnavailable(reason))
+                Err(JwtError::keys_unavailable(reason))
             }
         }
     }
@@ -709,15 +708,15 @@ mod tests {
             .build()
             .unwrap();
         let mut header = String::new();
-        crate::tokens::b64_encode_into(br#"{"alg":"ES256","kid":"k1"}"#, &mut header);
+        crate::token::b64_encode_into(br#"{"alg":"ES256","kid":"k1"}"#, &mut header);
         let token = format!("{header}.e30.AAAA");
-        let answer = jwt.decode_token(&token).now_or_never();
+        let answer = std::future::IntoFuture::into_future(jwt.decode_token(&token)).now_or_never();
         assert!(
-            matches!(answer, Some(Err(JwtError::KeysUnavailable(_)))),
+            matches!(answer, Some(Err(ref e)) if e.kind() == crate::ErrorKind::KeysUnavailable),
             "{answer:?}"
         );
         assert!(jwt
-            .create_access_token("alice")
+            .access_token("alice").encode()
             .now_or_never()
             .unwrap()
             .is_err());

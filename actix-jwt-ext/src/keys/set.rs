@@ -9,7 +9,7 @@ use jsonwebtoken::{Algorithm, AlgorithmFamily};
 use super::checks::hmac_secret_warning;
 use super::jwk::public_jwk;
 use crate::config::ConfigError;
-use crate::crypto::Keys;
+use crate::keys::Keys;
 use crate::error::JwtError;
 
 /// Signing and verification keys, each named by a `kid`.
@@ -32,7 +32,7 @@ use crate::error::JwtError;
 ///
 /// ```
 /// use actix_jwt_ext::jsonwebtoken::Algorithm;
-/// use actix_jwt_ext::keys::KeySet;
+/// use actix_jwt_ext::KeySet;
 /// use actix_jwt_ext::{JwtConfig, JwtManager};
 ///
 /// # actix_web::rt::System::new().block_on(async {
@@ -41,7 +41,7 @@ use crate::error::JwtError;
 ///     .build()
 ///     .unwrap();
 /// let before = JwtManager::builder(JwtConfig::default()).key_set(old).build().unwrap();
-/// let old_token = before.create_access_token("alice").await.unwrap();
+/// let old_token = before.access_token("alice").encode().await.unwrap();
 ///
 /// // The rotation: a new current key; the old one stays to verify its tokens.
 /// let rotated = KeySet::builder()
@@ -51,7 +51,7 @@ use crate::error::JwtError;
 ///     .build()
 ///     .unwrap();
 /// let after = JwtManager::builder(JwtConfig::default()).key_set(rotated).build().unwrap();
-/// let new_token = after.create_access_token("bob").await.unwrap();
+/// let new_token = after.access_token("bob").encode().await.unwrap();
 /// assert_eq!(after.decode_token(&old_token).await.unwrap().identity_str(), Some("alice"));
 /// let decoded = after.decode_token(&new_token).await.unwrap();
 /// assert_eq!(decoded.header()["kid"], "2026-11");
@@ -199,11 +199,11 @@ impl KeySet {
         match kid {
             Some(kid) => self
                 .find(kid)
-                .ok_or_else(|| JwtError::invalid("Unknown key ID")),
+                .ok_or_else(|| JwtError::new(crate::kind::ErrorKind::UnknownKeyId)),
             None => self
                 .untagged
                 .map(|i| &self.entries[i])
-                .ok_or_else(|| JwtError::invalid("Missing key ID")),
+                .ok_or_else(|| JwtError::new(crate::kind::ErrorKind::MissingKeyId)),
         }
     }
 
@@ -211,14 +211,14 @@ impl KeySet {
     pub(crate) fn signer(&self, kid: Option<&str>) -> Result<&KeyEntry, JwtError> {
         let entry = match kid {
             Some(kid) => self.find(kid).ok_or_else(|| {
-                JwtError::Encode(format!("the key set has no key with kid {kid:?}"))
+                JwtError::encode(format!("the key set has no key with kid {kid:?}"))
             })?,
             None => self.current.map(|i| &self.entries[i]).ok_or_else(|| {
-                JwtError::Encode("the key set holds no private key to sign with".into())
+                JwtError::encode("the key set holds no private key to sign with")
             })?,
         };
         if entry.keys.encoding.is_none() {
-            return Err(JwtError::Encode(format!(
+            return Err(JwtError::encode(format!(
                 "the key {:?} verifies only: it has no private key",
                 entry.kid
             )));
@@ -393,7 +393,7 @@ impl KeySetBuilder {
             let jwk = public_jwk(alg, &keys.decoding, Some(&kid));
             let header = serde_json::json!({"alg": format!("{alg:?}"), "kid": kid, "typ": "JWT"});
             let mut default_header = String::new();
-            crate::tokens::b64_encode_into(
+            crate::token::b64_encode_into(
                 serde_json::to_string(&header)
                     .unwrap_or_default()
                     .as_bytes(),

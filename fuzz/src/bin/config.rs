@@ -16,7 +16,7 @@ fn main() {
         let Ok(config) = JwtConfig::from_vars(vars) else { return };
         let _ = config.decode_algorithms();
         let Ok(jwt) = JwtManager::new(config) else { return };
-        if let Ok(token) = block_on(jwt.create_access_token("alice")) {
+        if let Ok(token) = block_on(jwt.access_token("alice").encode()) {
             let _ = block_on(jwt.decode_token(&token));
         }
     });

@@ -1,6 +1,6 @@
 //! Target 3: cookie and CSRF parsing: the input as a `Cookie` header line (GET and POST),
 //! and as the `X-CSRF-TOKEN` value on a POST carrying a valid access-token cookie.
-use actix_jwt_ext::{verify_jwt_in_request, verify_jwt_in_request_with_body, VerifyOptions};
+use actix_jwt_ext::{verify_jwt_in_request, verify_jwt_in_request_with_body, JwtRequired};
 use actix_jwt_ext_fuzz::*;
 use actix_web::http::header::HeaderValue;
 use actix_web::test::TestRequest;
@@ -10,8 +10,8 @@ fn main() {
     let jwt = std::panic::AssertUnwindSafe(manager());
     let access = sign_raw(HS256_HEADER, valid_payload("access", "csrf-value").as_bytes());
     let refresh = sign_raw(HS256_HEADER, valid_payload("refresh", "csrf-value").as_bytes());
-    let access_only = VerifyOptions::new();
-    let refresh_only = VerifyOptions::new().refresh(true);
+    let access_only = jwt_required();
+    let refresh_only = jwt_required().refresh();
     afl::fuzz!(|data: &[u8]| {
         let jwt: &actix_jwt_ext::JwtManager = &jwt;
         let Some((&mode, rest)) = data.split_first() else { return };

@@ -1,6 +1,6 @@
 //! Target 2: token lookup through `verify_jwt_in_request`: the input as `Authorization`
 //! header value(s), as a query string, and as a JSON body.
-use actix_jwt_ext::{verify_jwt_in_request, verify_jwt_in_request_with_body, VerifyOptions};
+use actix_jwt_ext::{verify_jwt_in_request, verify_jwt_in_request_with_body, JwtRequired};
 use actix_jwt_ext_fuzz::*;
 use actix_web::http::header::HeaderValue;
 use actix_web::http::Uri;
@@ -9,8 +9,8 @@ use actix_web::test::TestRequest;
 fn main() {
     // AssertUnwindSafe: the manager holds `dyn Fn` loaders; a panic aborts the run anyway.
     let jwt = std::panic::AssertUnwindSafe(manager());
-    let all = VerifyOptions::new();
-    let optional = VerifyOptions::new().optional(true);
+    let all = jwt_required();
+    let optional = jwt_required().optional();
     afl::fuzz!(|data: &[u8]| {
         let jwt: &actix_jwt_ext::JwtManager = &jwt;
         let Some((&mode, rest)) = data.split_first() else { return };

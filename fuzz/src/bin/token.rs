@@ -24,6 +24,6 @@ fn main() {
             },
         };
         let _ = block_on(jwt.decode_token(&token));
-        let _ = actix_jwt_ext::get_unverified_jwt_headers(&token);
+        let _ = actix_jwt_ext::dangerous::get_unverified_jwt_headers(&token);
     });
 }

@@ -12,7 +12,7 @@ use actix_jwt_ext::jsonwebtoken::{Algorithm, EncodingKey};
 use actix_jwt_ext::{
     jwt_required, verify_jwt_in_request, Claims, CurrentUser, JwtConfig, JwtConfigBuilder,
     JwtHeader, JwtIdentity, JwtLocation, JwtManager, JwtRequestExt as _, JwtRequired, Optional,
-    TokenLocation, VerifyOptions,
+    TokenLocation, JwtRequired,
 };
 use actix_test::TestServer;
 use actix_web::dev::HttpServiceFactory;
@@ -153,17 +153,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/bare_two", web::to(two_extractors))
         .service(
             web::resource("/bare_refresh")
-                .app_data(VerifyOptions::new().refresh(true))
+                .app_data(jwt_required().refresh())
                 .to(bare),
         )
         .service(
             web::resource("/bare_json")
-                .app_data(VerifyOptions::new().locations([TokenLocation::Json]))
+                .app_data(jwt_required().locations([TokenLocation::Json]))
                 .to(echo_json),
         )
         .service(
             web::resource("/bare_json_two")
-                .app_data(VerifyOptions::new().locations([TokenLocation::Json]))
+                .app_data(jwt_required().locations([TokenLocation::Json]))
                 .to(two_extractors),
         )
         // verify_jwt_in_request from a handler.
@@ -254,7 +254,7 @@ async fn bare_optional(identity: Optional<JwtIdentity>) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "logged_in_as": identity.0.map(|i| i.0) }))
 }
 
-async fn verify_with(req: HttpRequest, options: VerifyOptions) -> HttpResponse {
+async fn verify_with(req: HttpRequest, options: JwtRequired) -> HttpResponse {
     match verify_jwt_in_request(&req, &options).await {
         Ok(Some(jwt)) => HttpResponse::Ok().json(json!({
             "logged_in_as": jwt.identity(),
@@ -269,11 +269,11 @@ async fn verify_with(req: HttpRequest, options: VerifyOptions) -> HttpResponse {
 }
 
 async fn verify(req: HttpRequest) -> HttpResponse {
-    verify_with(req, VerifyOptions::new()).await
+    verify_with(req, jwt_required()).await
 }
 
 async fn verify_fresh(req: HttpRequest) -> HttpResponse {
-    verify_with(req, VerifyOptions::new().fresh(true)).await
+    verify_with(req, jwt_required().fresh()).await
 }
 
 // ---------------------------------------------------------------------------------------

@@ -70,7 +70,7 @@ async fn context_without_current_user(req: HttpRequest) -> HttpResponse {
 async fn test_add_context_processor() {
     let lookups = Arc::new(AtomicUsize::new(0));
     let jwt = jwt_manager(Arc::clone(&lookups));
-    let access_token = jwt.create_access_token("username").await.unwrap();
+    let access_token = jwt.access_token("username").encode().await.unwrap();
     let app_jwt = jwt.clone();
     let srv = actix_test::start(move || {
         App::new().configure(app_jwt.init_app()).service(
@@ -91,7 +91,7 @@ async fn test_add_context_processor() {
 async fn test_no_add_context_processor() {
     let lookups = Arc::new(AtomicUsize::new(0));
     let jwt = jwt_manager(Arc::clone(&lookups));
-    let access_token = jwt.create_access_token("username").await.unwrap();
+    let access_token = jwt.access_token("username").encode().await.unwrap();
     let app_jwt = jwt.clone();
     let srv = actix_test::start(move || {
         App::new().configure(app_jwt.init_app()).service(

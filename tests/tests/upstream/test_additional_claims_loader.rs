@@ -42,7 +42,7 @@ async fn test_additional_claims_in_access_token() {
     let jwt = manager_with(config(), |b| {
         b.additional_claims_loader(|_identity| claims("foo", "bar"))
     });
-    let access_token = jwt.create_access_token("username").await.unwrap();
+    let access_token = jwt.access_token("username").encode().await.unwrap();
 
     let (status, body) = get_bearer(&app(&jwt), "/protected", &access_token).await;
     assert_eq!(body["foo"], "bar");
@@ -106,9 +106,9 @@ async fn test_token_from_complex_object() {
         .user_identity_loader(|test_obj| test_obj["username"].clone())
     });
     let access_token = jwt
-        .create_access_token(TestObject {
+        .access_token(TestObject {
             username: "username".into(),
-        })
+        }).encode()
         .await
         .unwrap();
 
@@ -128,7 +128,7 @@ async fn test_additional_claims_in_refresh_token() {
     let jwt = manager_with(config(), |b| {
         b.additional_claims_loader(|_identity| claims("foo", "bar"))
     });
-    let refresh_token = jwt.create_refresh_token("username").await.unwrap();
+    let refresh_token = jwt.refresh_token("username").encode().await.unwrap();
 
     let (status, body) = get_bearer(&app(&jwt), "/protected2", &refresh_token).await;
     assert_eq!(body["foo"], "bar");

@@ -84,8 +84,8 @@ async fn test_asymmetric_cropto() {
             .unwrap(),
     )
     .unwrap();
-    let hs256_token = hs256.create_access_token("username").await.unwrap();
-    let rs256_token = rs256.create_access_token("username").await.unwrap();
+    let hs256_token = hs256.access_token("username").encode().await.unwrap();
+    let rs256_token = rs256.access_token("username").encode().await.unwrap();
 
     let jwt = rs256.clone();
     let srv = actix_test::start(move || {

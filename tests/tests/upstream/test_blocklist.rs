@@ -56,7 +56,7 @@ async fn blocklisted_access_token_revocation_skip(_blocklist_type: &[&str]) {
     let seen = Seen::default();
     let jwt = blocklisting(true, &seen);
     let srv = app(&jwt);
-    let access_token = jwt.create_access_token("username").await.unwrap();
+    let access_token = jwt.access_token("username").encode().await.unwrap();
 
     let (status, body) = get_bearer(&srv, "/protected_skip_blocklist", &access_token).await;
     assert_eq!(body, json!({"foo": "bar"}));
@@ -86,7 +86,7 @@ async fn blocklisted_access_token_revocation_no_skip(_blocklist_type: &[&str]) {
     let seen = Seen::default();
     let jwt = blocklisting(true, &seen);
     let srv = app(&jwt);
-    let access_token = jwt.create_access_token("username").await.unwrap();
+    let access_token = jwt.access_token("username").encode().await.unwrap();
 
     let (status, body) = get_bearer(&srv, "/protected_noskip_blocklist", &access_token).await;
     assert_eq!(body, json!({"msg": "Token has been revoked"}));
@@ -111,7 +111,7 @@ async fn non_blocklisted_access_token(_blocklist_type: &[&str]) {
     let seen = Seen::default();
     let jwt = blocklisting(false, &seen);
     let srv = app(&jwt);
-    let access_token = jwt.create_access_token("username").await.unwrap();
+    let access_token = jwt.access_token("username").encode().await.unwrap();
 
     let (status, body) = get_bearer(&srv, "/protected", &access_token).await;
     assert_eq!(body, json!({"foo": "bar"}));
@@ -134,7 +134,7 @@ async fn test_non_blocklisted_access_token_refresh_access() {
 async fn blocklisted_access_token(_blocklist_type: &[&str]) {
     let jwt = blocklisting(true, &Seen::default());
     let srv = app(&jwt);
-    let access_token = jwt.create_access_token("username").await.unwrap();
+    let access_token = jwt.access_token("username").encode().await.unwrap();
 
     let (status, body) = get_bearer(&srv, "/protected", &access_token).await;
     assert_eq!(body, json!({"msg": "Token has been revoked"}));
@@ -156,7 +156,7 @@ async fn test_blocklisted_access_token_refresh_access() {
 async fn non_blocklisted_refresh_token(_blocklist_type: &[&str]) {
     let jwt = blocklisting(false, &Seen::default());
     let srv = app(&jwt);
-    let refresh_token = jwt.create_refresh_token("username").await.unwrap();
+    let refresh_token = jwt.refresh_token("username").encode().await.unwrap();
 
     let (status, body) = get_bearer(&srv, "/refresh_protected", &refresh_token).await;
     assert_eq!(body, json!({"foo": "bar"}));
@@ -178,7 +178,7 @@ async fn test_non_blocklisted_refresh_token_refresh_access() {
 async fn blocklisted_refresh_token(_blocklist_type: &[&str]) {
     let jwt = blocklisting(true, &Seen::default());
     let srv = app(&jwt);
-    let refresh_token = jwt.create_refresh_token("username").await.unwrap();
+    let refresh_token = jwt.refresh_token("username").encode().await.unwrap();
 
     let (status, body) = get_bearer(&srv, "/refresh_protected", &refresh_token).await;
     assert_eq!(body, json!({"msg": "Token has been revoked"}));
@@ -210,7 +210,7 @@ async fn test_custom_blocklisted_message() {
             })
     });
     let srv = app(&jwt);
-    let access_token = jwt.create_access_token("username").await.unwrap();
+    let access_token = jwt.access_token("username").encode().await.unwrap();
 
     let (status, body) = get_bearer(&srv, "/protected", &access_token).await;
     assert_eq!(body, json!({"baz": "foo"}));

@@ -40,7 +40,7 @@ const ALL_LOCATIONS: [TokenLocation; 4] = [Headers, Cookies, QueryString, Json];
 /// `None` for session cookies: flask-jwt-extended's `config.cookie_max_age`.
 async fn cookie_max_age(config: JwtConfig) -> Option<i64> {
     let jwt = JwtManager::new(config).unwrap();
-    let token = jwt.create_access_token("username").await.unwrap();
+    let token = jwt.access_token("username").encode().await.unwrap();
     let cookies = jwt.set_access_cookies(&token).await.unwrap().into_vec();
     let ages: Vec<_> = cookies
         .iter()
@@ -438,7 +438,7 @@ async fn test_symmetric_secret_key() {
         .unwrap();
     assert_eq!(config.effective_secret(), Some("foobar"));
     let jwt = JwtManager::new(config).unwrap();
-    let token = jwt.create_access_token("username").await.unwrap();
+    let token = jwt.access_token("username").encode().await.unwrap();
     assert!(hs256_signed_with(&token, "foobar")); // encode_key == "foobar"
     let foreign = hs256_with("foobar", &json!({"sub": "username"}));
     jwt.decode_token(&foreign).await.unwrap(); // decode_key == "foobar"
@@ -451,7 +451,7 @@ async fn test_symmetric_secret_key() {
         .unwrap();
     assert_eq!(config.effective_secret(), Some("foobarbaz"));
     let jwt = JwtManager::new(config).unwrap();
-    let token = jwt.create_access_token("username").await.unwrap();
+    let token = jwt.access_token("username").encode().await.unwrap();
     assert!(hs256_signed_with(&token, "foobarbaz"));
     assert!(!hs256_signed_with(&token, "foobar"));
     let foreign = hs256_with("foobarbaz", &json!({"sub": "username"}));
@@ -493,7 +493,7 @@ async fn test_default_with_asymmetric_secret_key() {
     assert_missing_key(rs256().private_key(&private), "JWT_PUBLIC_KEY");
     let verify_only = JwtManager::new(rs256().public_key(&public).build().unwrap()).unwrap();
     let err = verify_only
-        .create_access_token("username")
+        .access_token("username").encode()
         .await
         .unwrap_err();
     assert!(err.to_string().contains("JWT_PRIVATE_KEY"), "{err}");
@@ -525,7 +525,7 @@ async fn test_default_with_asymmetric_secret_key() {
             .unwrap(),
     )
     .unwrap();
-    let token = jwt.create_access_token("username").await.unwrap();
+    let token = jwt.access_token("username").encode().await.unwrap();
     let public_key = DecodingKey::from_rsa_pem(public.as_bytes()).unwrap();
     assert!(verifies(&token, Algorithm::RS256, &public_key));
     assert!(!hs256_signed_with(&token, "foobarbaz"));
@@ -688,7 +688,7 @@ async fn test_csrf_protect_config() {
         assert_eq!(config.cookie_csrf_protect, protect);
         // Beyond upstream: the flag decides whether new tokens carry a `csrf` claim.
         let jwt = JwtManager::new(config).unwrap();
-        let token = jwt.create_access_token("username").await.unwrap();
+        let token = jwt.access_token("username").encode().await.unwrap();
         let decoded = jwt.decode_token(&token).await.unwrap();
         assert_eq!(decoded.claim("csrf").is_some(), protect);
     }

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use actix_jwt_ext::cookies::JwtCookies;
+use actix_jwt_ext::JwtCookies;
 use actix_jwt_ext::{
     jwt_required, CookieOptions, JwtConfig, JwtConfigBuilder, JwtCookiesExt as _, JwtManager,
     TokenLocation,
@@ -48,7 +48,7 @@ fn with_cookies(cookies: JwtCookies, body: Value) -> HttpResponse {
 
 async fn access_token(req: HttpRequest, args: DomainArg) -> actix_web::Result<HttpResponse> {
     let jwt = manager_of(&req);
-    let token = jwt.create_access_token("username").await?;
+    let token = jwt.access_token("username").encode().await?;
     let cookies = jwt
         .set_access_cookies_with(&token, &domain_option(&args))
         .await?;
@@ -57,7 +57,7 @@ async fn access_token(req: HttpRequest, args: DomainArg) -> actix_web::Result<Ht
 
 async fn refresh_token(req: HttpRequest, args: DomainArg) -> actix_web::Result<HttpResponse> {
     let jwt = manager_of(&req);
-    let token = jwt.create_refresh_token("username").await?;
+    let token = jwt.refresh_token("username").encode().await?;
     let cookies = jwt
         .set_refresh_cookies_with(&token, &domain_option(&args))
         .await?;

@@ -98,7 +98,7 @@ async fn missing_claims(missing: &str) {
     data.remove(missing);
     let token = encode_token(&data);
     assert_invalid(
-        jwt.decode_token_with(&token, Some("abcd"), false).await,
+        jwt.decode_token(&token).csrf_value("abcd").await,
         &format!("Missing claim: {missing}"),
     );
 }
@@ -145,24 +145,24 @@ async fn test_supports_decoding_other_token_types() {
 async fn test_encode_decode_audience() {
     // Default, no audience
     let jwt = manager(|b| b);
-    let token = jwt.create_access_token("username").await.unwrap();
+    let token = jwt.access_token("username").encode().await.unwrap();
     let decoded = jwt.decode_token(&token).await.unwrap();
     assert_eq!(decoded.claim("aud"), None);
 
     // Encode and decode audience configured
     let jwt = manager(|b| b.encode_audience("foo").decode_audience(["foo"]));
-    let token = jwt.create_access_token("username").await.unwrap();
+    let token = jwt.access_token("username").encode().await.unwrap();
     let decoded = jwt.decode_token(&token).await.unwrap();
     assert_eq!(decoded.claim("aud"), Some(&json!("foo")));
 
     // Encode and decode mismatch
     let jwt = manager(|b| b.encode_audience("foo").decode_audience(["bar"]));
-    let token = jwt.create_access_token("username").await.unwrap();
+    let token = jwt.access_token("username").encode().await.unwrap();
     assert_invalid(jwt.decode_token(&token).await, "Audience doesn't match");
 
     // No encode defined
     let jwt = manager(|b| b.decode_audience(["foo"]));
-    let token = jwt.create_access_token("username").await.unwrap();
+    let token = jwt.access_token("username").encode().await.unwrap();
     assert_invalid(
         jwt.decode_token(&token).await,
         "Token is missing the \"aud\" claim",
@@ -170,7 +170,7 @@ async fn test_encode_decode_audience() {
 
     // No decode defined
     let jwt = manager(|b| b.encode_audience("foo"));
-    let token = jwt.create_access_token("username").await.unwrap();
+    let token = jwt.access_token("username").encode().await.unwrap();
     let decoded = jwt.decode_token(&token).await.unwrap();
     assert_eq!(decoded.claim("aud"), Some(&json!("foo")));
 }
@@ -243,7 +243,7 @@ async fn test_expired_token_relativedelta() {
 async fn allow_expired_token(delta: DeltaFunc) {
     let jwt = manager(|b| b);
     for token in expired_pair(&jwt, delta).await {
-        let decoded = jwt.decode_token_with(&token, None, true).await.unwrap();
+        let decoded = jwt.decode_token(&token).allow_expired(true).await.unwrap();
         assert_eq!(decoded.claim("sub"), Some(&json!("username")));
         assert!(decoded.claim("exp").is_some());
     }
@@ -303,7 +303,7 @@ async fn test_nbf_token_in_future() {
 
     // `JWT_DECODE_LEEWAY = 30`
     let lenient = manager(|b| b.decode_leeway(Duration::from_secs(30)));
-    let token = lenient.create_access_token("username").await.unwrap();
+    let token = lenient.access_token("username").encode().await.unwrap();
     lenient.decode_token(&token).await.unwrap();
     // Beyond upstream: the leeway also lets the "nbf in 30 s" token through.
     let token = lenient
@@ -358,7 +358,7 @@ async fn test_get_jti() {
 #[actix_web::test]
 async fn test_encode_decode_callback_values() {
     let jwt = manager(|b| b.secret_key("foobarbaz"));
-    let token = jwt.create_access_token("username").await.unwrap();
+    let token = jwt.access_token("username").encode().await.unwrap();
     assert!(
         hs256_signed_with(&token, "foobarbaz"),
         "encode key is the secret"
@@ -370,7 +370,7 @@ async fn test_encode_decode_callback_values() {
         .encode_key_loader(|_identity| async { Ok(EncodingKey::from_secret(b"different secret")) })
         .build()
         .unwrap();
-    let token = custom.create_access_token("").await.unwrap();
+    let token = custom.access_token("").encode().await.unwrap();
     assert!(hs256_signed_with(&token, "different secret"));
     assert!(!hs256_signed_with(&token, "foobarbaz"));
 
@@ -407,12 +407,12 @@ async fn test_custom_encode_decode_key_callbacks() {
         .encode_key_loader(get_encode_key_1.clone())
         .build()
         .unwrap();
-    let token = jwt.create_access_token("username").await.unwrap();
+    let token = jwt.access_token("username").encode().await.unwrap();
     assert_invalid(
         jwt.decode_token(&token).await,
         "Signature verification failed",
     );
-    let token = jwt.create_refresh_token("username").await.unwrap();
+    let token = jwt.refresh_token("username").encode().await.unwrap();
     assert_invalid(
         jwt.decode_token(&token).await,
         "Signature verification failed",
@@ -432,9 +432,9 @@ async fn test_custom_encode_decode_key_callbacks() {
         })
         .build()
         .unwrap();
-    let token = jwt.create_access_token("username").await.unwrap();
+    let token = jwt.access_token("username").encode().await.unwrap();
     jwt.decode_token(&token).await.unwrap();
-    let token = jwt.create_refresh_token("username").await.unwrap();
+    let token = jwt.refresh_token("username").encode().await.unwrap();
     jwt.decode_token(&token).await.unwrap();
     assert_eq!(encodes.load(Ordering::SeqCst), 4);
     assert_eq!(decodes.load(Ordering::SeqCst), 2);
@@ -593,7 +593,7 @@ async fn test_invalid_sub_values_allowed_with_no_verify_false() {
 #[actix_web::test]
 async fn test_encode_iss() {
     let jwt = manager(|b| b.encode_issuer("foobar"));
-    let token = jwt.create_access_token("username").await.unwrap();
+    let token = jwt.access_token("username").encode().await.unwrap();
     let decoded = jwt.decode_token(&token).await.unwrap();
     assert_eq!(decoded.claim("iss"), Some(&json!("foobar")));
 }
@@ -602,7 +602,7 @@ async fn test_encode_iss() {
 #[actix_web::test]
 async fn test_mismatch_iss() {
     let jwt = manager(|b| b.encode_issuer("foobar").decode_issuer(["baz"]));
-    let token = jwt.create_access_token("username").await.unwrap();
+    let token = jwt.access_token("username").encode().await.unwrap();
     assert_invalid(jwt.decode_token(&token).await, "Invalid issuer");
 }
 
@@ -666,8 +666,8 @@ async fn test_token_expires_time() {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs_f64();
-    let access = jwt.create_access_token("username").await.unwrap();
-    let refresh = jwt.create_refresh_token("username").await.unwrap();
+    let access = jwt.access_token("username").encode().await.unwrap();
+    let refresh = jwt.refresh_token("username").encode().await.unwrap();
     let access_timestamp = jwt.decode_token(&access).await.unwrap().claims()["exp"]
         .as_f64()
         .unwrap();

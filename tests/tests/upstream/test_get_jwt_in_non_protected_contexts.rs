@@ -46,7 +46,7 @@ where
             .unwrap(),
     )
     .unwrap();
-    let token = jwt.create_access_token("username").await.unwrap();
+    let token = jwt.access_token("username").encode().await.unwrap();
     let app_jwt = jwt.clone();
     let h = handler.clone();
     let srv = actix_test::start(move || {

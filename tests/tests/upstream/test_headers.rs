@@ -41,7 +41,7 @@ async fn get_with(srv: &TestServer, name: &str, value: String) -> (u16, Value) {
 #[actix_web::test]
 async fn test_default_headers() {
     let (jwt, srv) = app(config());
-    let access_token = jwt.create_access_token("username").await.unwrap();
+    let access_token = jwt.access_token("username").encode().await.unwrap();
 
     // Ensure other authorization types don't work
     let (status, body) = get_with(&srv, "Authorization", "Basic basiccreds".into()).await;
@@ -72,7 +72,7 @@ async fn test_default_headers() {
 #[actix_web::test]
 async fn test_header_with_trailing_spaces_and_commas() {
     let (jwt, srv) = app(config());
-    let access_token = jwt.create_access_token("username").await.unwrap();
+    let access_token = jwt.access_token("username").encode().await.unwrap();
 
     let value = format!("Bearer {access_token},   ");
     let (status, body) = get_with(&srv, "Authorization", value).await;
@@ -84,7 +84,7 @@ async fn test_header_with_trailing_spaces_and_commas() {
 #[actix_web::test]
 async fn test_custom_header_name() {
     let (jwt, srv) = app(config().header_name("Foo"));
-    let access_token = jwt.create_access_token("username").await.unwrap();
+    let access_token = jwt.access_token("username").encode().await.unwrap();
 
     // Ensure 'default' headers no longer work
     let (status, body) = get_with(&srv, "Authorization", format!("Bearer {access_token}")).await;
@@ -116,7 +116,7 @@ async fn test_custom_header_name() {
 #[actix_web::test]
 async fn test_custom_header_type() {
     let (jwt, srv) = app(config().header_type("JWT"));
-    let access_token = jwt.create_access_token("username").await.unwrap();
+    let access_token = jwt.access_token("username").encode().await.unwrap();
 
     // Ensure 'default' headers no longer work
     let (status, body) = get_with(&srv, "Authorization", format!("Bearer {access_token}")).await;

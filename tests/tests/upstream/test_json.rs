@@ -44,8 +44,8 @@ fn app(config: JwtConfigBuilder) -> (JwtManager, TestServer) {
 
 async fn tokens(jwt: &JwtManager) -> (String, String) {
     (
-        jwt.create_access_token("username").await.unwrap(),
-        jwt.create_refresh_token("username").await.unwrap(),
+        jwt.access_token("username").encode().await.unwrap(),
+        jwt.refresh_token("username").encode().await.unwrap(),
     )
 }
 

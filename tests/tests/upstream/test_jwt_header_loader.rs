@@ -42,7 +42,7 @@ async fn test_jwt_headers_in_access_token() {
     let jwt = manager_with(config(), |b| {
         b.additional_headers_loader(|_identity| headers("foo", "bar"))
     });
-    let access_token = jwt.create_access_token("username").await.unwrap();
+    let access_token = jwt.access_token("username").encode().await.unwrap();
 
     let (status, body) = get_bearer(&app(&jwt), "/protected", &access_token).await;
     assert_eq!(body.get("foo"), Some(&json!("bar")));
@@ -93,7 +93,7 @@ async fn test_jwt_headers_in_refresh_token() {
     let jwt = manager_with(config(), |b| {
         b.additional_headers_loader(|_identity| headers("foo", "bar"))
     });
-    let refresh_token = jwt.create_refresh_token("username").await.unwrap();
+    let refresh_token = jwt.refresh_token("username").encode().await.unwrap();
 
     let (status, body) = get_bearer(&app(&jwt), "/protected2", &refresh_token).await;
     assert_eq!(body.get("foo"), Some(&json!("bar")));

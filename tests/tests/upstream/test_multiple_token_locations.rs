@@ -20,7 +20,7 @@ const ALL: [TokenLocation; 4] = [Headers, Cookies, QueryString, Json];
 
 async fn cookie_login(req: HttpRequest) -> actix_web::Result<HttpResponse> {
     let jwt = req.app_data::<JwtManager>().expect("manager");
-    let access_token = jwt.create_access_token("username").await?;
+    let access_token = jwt.access_token("username").encode().await?;
     let cookies = jwt.set_access_cookies(&access_token).await?;
     Ok(HttpResponse::Ok()
         .jwt_cookies(cookies)
@@ -90,7 +90,7 @@ fn located(location: &str) -> Value {
 async fn test_header_access() {
     for (jwt, srv) in [app(), app_with_locations()] {
         let mut test_client = Client::new(&srv);
-        let access_token = jwt.create_access_token("username").await.unwrap();
+        let access_token = jwt.access_token("username").encode().await.unwrap();
 
         test_client
             .get_with("/protected", &[("Authorization", &bearer(&access_token))])
@@ -117,7 +117,7 @@ async fn test_cookie_access() {
 async fn test_query_string_access() {
     for (jwt, srv) in [app(), app_with_locations()] {
         let mut test_client = Client::new(&srv);
-        let access_token = jwt.create_access_token("username").await.unwrap();
+        let access_token = jwt.access_token("username").encode().await.unwrap();
 
         let url = format!("/protected?jwt={access_token}");
         test_client
@@ -132,7 +132,7 @@ async fn test_query_string_access() {
 async fn test_json_access() {
     for (jwt, srv) in [app(), app_with_locations()] {
         let mut test_client = Client::new(&srv);
-        let access_token = jwt.create_access_token("username").await.unwrap();
+        let access_token = jwt.access_token("username").encode().await.unwrap();
         let data = json!({"access_token": access_token});
         test_client
             .send(
@@ -208,7 +208,7 @@ async fn order_with_one_invalid_token(
     let (jwt, srv) = app_located(token_locations);
     let mut test_client = Client::new(&srv);
 
-    let access_token = jwt.create_access_token("username").await.unwrap();
+    let access_token = jwt.access_token("username").encode().await.unwrap();
     // invalidate the token, to check token location precedence
     let access_token = format!("000000{}", &access_token[5..]);
     // set valid cookies

@@ -40,7 +40,7 @@ fn app(config: JwtConfigBuilder) -> (JwtManager, TestServer) {
 #[actix_web::test]
 async fn test_default_query_paramater() {
     let (jwt, srv) = app(qs_config());
-    let access_token = jwt.create_access_token("username").await.unwrap();
+    let access_token = jwt.access_token("username").encode().await.unwrap();
 
     let url = format!("/protected?jwt={access_token}");
     let (status, body) = send(&srv, Req::get(url)).await;
@@ -55,7 +55,7 @@ async fn test_default_query_paramater() {
 #[actix_web::test]
 async fn test_query_string_value_prefix() {
     let (jwt, srv) = app(qs_config().query_string_value_prefix("bearer "));
-    let access_token = jwt.create_access_token("username").await.unwrap();
+    let access_token = jwt.access_token("username").encode().await.unwrap();
 
     // Valid string prefix
     let url = format!("/protected?jwt=bearer%20{access_token}");
@@ -76,7 +76,7 @@ async fn test_query_string_value_prefix() {
 #[actix_web::test]
 async fn test_custom_query_paramater() {
     let (jwt, srv) = app(qs_config().query_string_name("foo"));
-    let access_token = jwt.create_access_token("username").await.unwrap();
+    let access_token = jwt.access_token("username").encode().await.unwrap();
 
     // Ensure 'default' query paramaters no longer work
     let url = format!("/protected?jwt={access_token}");
@@ -98,7 +98,7 @@ async fn test_custom_query_paramater() {
 #[actix_web::test]
 async fn test_missing_query_paramater() {
     let (jwt, srv) = app(qs_config());
-    let access_token = jwt.create_access_token("username").await.unwrap();
+    let access_token = jwt.access_token("username").encode().await.unwrap();
 
     // Ensure no query paramaters doesn't give a response
     let (status, body) = send(&srv, Req::get("/protected")).await;

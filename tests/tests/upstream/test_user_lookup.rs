@@ -48,7 +48,7 @@ fn no_user(b: JwtManagerBuilder) -> JwtManagerBuilder {
 
 async fn no_user_lookup_loader_specified(url: &str) {
     let jwt = manager(|b| b);
-    let access_token = jwt.create_access_token("username").await.unwrap();
+    let access_token = jwt.access_token("username").encode().await.unwrap();
 
     let (status, body) = get_bearer(&app(&jwt), url, &access_token).await;
     assert_eq!(status, 500);
@@ -81,7 +81,7 @@ async fn load_valid_user(url: &str) {
             |token| async move { Ok(Some(json!({"username": token.claim("sub")}))) },
         )
     });
-    let access_token = jwt.create_access_token("username").await.unwrap();
+    let access_token = jwt.access_token("username").encode().await.unwrap();
 
     let (status, body) = get_bearer(&app(&jwt), url, &access_token).await;
     assert_eq!(status, 200);
@@ -102,7 +102,7 @@ async fn test_load_valid_user_get_user2() {
 
 async fn load_invalid_user(url: &str) {
     let jwt = manager(no_user);
-    let access_token = jwt.create_access_token("username").await.unwrap();
+    let access_token = jwt.access_token("username").encode().await.unwrap();
 
     let (status, body) = get_bearer(&app(&jwt), url, &access_token).await;
     assert_eq!(status, 401);
@@ -130,7 +130,7 @@ async fn custom_user_lookup_errors(url: &str) {
             HttpResponse::Created().json(json!({"foo": "bar"}))
         })
     });
-    let access_token = jwt.create_access_token("username").await.unwrap();
+    let access_token = jwt.access_token("username").encode().await.unwrap();
 
     let (status, body) = get_bearer(&app(&jwt), url, &access_token).await;
     assert_eq!(status, 201);

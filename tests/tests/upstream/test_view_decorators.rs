@@ -20,7 +20,7 @@ use std::time::Duration;
 use actix_jwt_ext::jsonwebtoken::Algorithm;
 use actix_jwt_ext::{
     jwt_required, verify_jwt_in_request, DecodedToken, Fresh, JwtConfig, JwtConfigBuilder,
-    JwtIdentity, JwtManager, JwtManagerBuilder, Optional, TokenLocation, VerifyOptions,
+    JwtIdentity, JwtManager, JwtManagerBuilder, Optional, TokenLocation, JwtRequired,
 };
 use actix_test::TestServer;
 use actix_web::http::StatusCode;
@@ -146,14 +146,14 @@ struct Tokens {
 
 async fn tokens(jwt: &JwtManager) -> Tokens {
     Tokens {
-        access_token: jwt.create_access_token("username").await.expect("token"),
+        access_token: jwt.access_token("username").encode().await.expect("token"),
         fresh_access_token: jwt
             .access_token("username")
             .fresh(true)
             .encode()
             .await
             .expect("token"),
-        refresh_token: jwt.create_refresh_token("username").await.expect("token"),
+        refresh_token: jwt.refresh_token("username").encode().await.expect("token"),
     }
 }
 
@@ -392,7 +392,7 @@ async fn test_override_jwt_location() {
         .unwrap();
     let srv = serve(&jwt, protected_other);
     let mut test_client = Client::new(&srv);
-    let access_token = jwt.create_access_token("username").await.unwrap();
+    let access_token = jwt.access_token("username").encode().await.unwrap();
     let auth = bearer(&access_token);
     let headers = [("Authorization", auth.as_str())];
 
@@ -634,7 +634,7 @@ async fn test_no_token() {
 #[actix_web::test]
 async fn test_different_token_algorightm() {
     let url = "/protected";
-    let token = manager().create_access_token("username").await.unwrap();
+    let token = manager().access_token("username").encode().await.unwrap();
 
     let hs512 = builder(config().algorithm(Algorithm::HS512))
         .build()
@@ -651,7 +651,7 @@ async fn test_different_token_algorightm() {
 /// (upstream: the assertion error).
 async fn custom(req: HttpRequest) -> HttpResponse {
     let jwt = req.app_data::<JwtManager>().expect("manager").clone();
-    match verify_jwt_in_request(&req, &VerifyOptions::new()).await {
+    match verify_jwt_in_request(&req, &jwt_required()).await {
         Ok(Some(verified)) => {
             let (jwt_header, jwt_data) = (verified.header(), verified.claims());
             if jwt_header.get("alg") == Some(&json!("HS256"))
@@ -676,7 +676,7 @@ fn custom_route(cfg: &mut web::ServiceConfig) {
 async fn test_verify_jwt_in_request_returns_decoded_token() {
     let jwt = manager();
     let srv = serve(&jwt, custom_route);
-    let token = jwt.create_access_token("username").await.unwrap();
+    let token = jwt.access_token("username").encode().await.unwrap();
 
     Client::new(&srv)
         .get_with("/custom", &[("Authorization", &bearer(&token))])
@@ -689,7 +689,7 @@ async fn test_verify_jwt_in_request_returns_decoded_token() {
 async fn test_non_string_identity() {
     let jwt = manager();
     let srv = serve(&jwt, no_extra_routes);
-    let token = jwt.create_access_token(1234).await.unwrap();
+    let token = jwt.access_token(1234).encode().await.unwrap();
 
     Client::new(&srv)
         .get_with("/protected", &[("Authorization", &bearer(&token))])

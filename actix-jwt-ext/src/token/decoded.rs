@@ -1,26 +1,36 @@
 //! [`DecodedToken`]: a verified token's JOSE header and claims, with decode defaults filled in.
 
-use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::object::JsonObject;
+use super::parse::{Member, Object};
 
 /// A decoded token: its header and its claims, where the claims carry flask-jwt-extended's
 /// decode defaults (`type: "access"`, `fresh: false`, `jti: null` when absent).
 ///
-/// The token is kept as its JSON text with an index of its members: the accessors for the
-/// registered claims read it directly, and the full maps ([`header`](Self::header),
-/// [`claims`](Self::claims)) are built on first use.
-#[derive(Debug, Default)]
+/// Every reader (the accessors, [`header`](Self::header), [`claims`](Self::claims), the
+/// extractors, the loaders, the revocation check) reads the one parse of the token's JSON:
+/// an escaped name or value reads as its unescaped form everywhere, and a name that repeats
+/// reads as its last value everywhere. The full maps are built from that parse on first use.
+#[derive(Default)]
 pub struct DecodedToken {
-    header: JsonObject,
-    claims: JsonObject,
+    header: Object,
+    claims: Object,
     identity_claim: Arc<str>,
     header_map: OnceLock<Map<String, Value>>,
     claims_map: OnceLock<Map<String, Value>>,
+}
+
+/// Names the token by its type and whether it has a `jti`; claim values stay out of logs.
+impl std::fmt::Debug for DecodedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecodedToken")
+            .field("type", &self.token_type())
+            .field("identity_claim", &&*self.identity_claim)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Clone for DecodedToken {
@@ -40,7 +50,7 @@ impl PartialEq for DecodedToken {
 }
 
 impl DecodedToken {
-    pub(crate) fn new(header: JsonObject, claims: JsonObject, identity_claim: Arc<str>) -> Self {
+    pub(crate) fn new(header: Object, claims: Object, identity_claim: Arc<str>) -> Self {
         Self {
             header,
             claims,
@@ -48,6 +58,11 @@ impl DecodedToken {
             header_map: OnceLock::new(),
             claims_map: OnceLock::new(),
         }
+    }
+
+    /// The parsed header (for the checks that read it).
+    pub(crate) fn header_object(&self) -> &Object {
+        &self.header
     }
 
     /// The JOSE header (`get_jwt_header()`).
@@ -92,37 +107,29 @@ impl DecodedToken {
         self.claim(&self.identity_claim)
     }
 
-    /// The identity claim's raw JSON text (no parsing), for typed extraction.
-    pub(crate) fn identity_json(&self) -> Option<&str> {
+    /// The identity claim as parsed, for typed extraction without building the claim map.
+    pub(crate) fn identity_member(&self) -> Option<Member<'_>> {
         self.claims.get(&self.identity_claim)
     }
 
     /// The identity when it is a string.
     pub fn identity_str(&self) -> Option<&str> {
-        self.claim_str(&self.identity_claim)
+        self.claims.str(&self.identity_claim)
     }
 
-    /// A string claim as stored (no decode defaults), without building the claim map.
-    pub(crate) fn string_claim(&self, name: &str) -> Option<Cow<'_, str>> {
+    /// A string claim as stored (no decode defaults).
+    pub(crate) fn string_claim(&self, name: &str) -> Option<&str> {
         self.claims.str(name)
     }
 
-    /// A string claim, without building the claim map when it has no escapes.
-    fn claim_str(&self, name: &str) -> Option<&str> {
-        match self.claims.str(name)? {
-            Cow::Borrowed(s) => Some(s),
-            Cow::Owned(_) => self.claim(name).and_then(Value::as_str),
-        }
-    }
-
-    /// The `jti` claim, `None` when absent or `null`.
+    /// The `jti` claim, `None` when absent or not a string.
     pub fn jti(&self) -> Option<&str> {
-        self.claim_str("jti")
+        self.claims.str("jti")
     }
 
     /// The `type` claim: `"access"` (also when absent), `"refresh"` or a custom type.
     pub fn token_type(&self) -> &str {
-        self.claim_str("type").unwrap_or("access")
+        self.claims.str("type").unwrap_or("access")
     }
 
     /// `true` for refresh tokens.
@@ -135,17 +142,17 @@ impl DecodedToken {
         self.claims.number("exp")
     }
 
-    /// The `csrf` claim, when present.
+    /// The `csrf` claim, when it is a string.
     pub fn csrf(&self) -> Option<&str> {
-        self.claim_str("csrf")
+        self.claims.str("csrf")
     }
 
     /// `true` when the token is fresh at `now` (seconds since the epoch): `fresh` is `true`,
     /// or a timestamp not yet passed.
     pub fn is_fresh_at(&self, now: f64) -> bool {
         match self.claims.get("fresh") {
-            Some("true") => true,
-            Some(_) => self.claims.number("fresh").is_some_and(|ts| ts >= now),
+            Some(Member::Value(Value::Bool(fresh))) => *fresh,
+            Some(member) => member.as_f64().is_some_and(|ts| ts >= now),
             None => false,
         }
     }

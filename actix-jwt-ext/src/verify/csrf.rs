@@ -55,7 +55,7 @@
 //!         .service(web::resource("/transfer").wrap(jwt_required()).to(HttpResponse::Ok)),
 //! )
 //! .await;
-//! let token = jwt.create_access_token("alice").await?;
+//! let token = jwt.access_token("alice").encode().await?;
 //! let csrf = jwt.get_csrf_token(&token).await?;
 //! let cookie = format!("access_token_cookie={token}");
 //!
@@ -85,15 +85,47 @@
 
 use subtle::ConstantTimeEq as _;
 
+use crate::kind::{ErrorKind, Failure};
+use crate::token::Object;
+
+/// Steps 4 and 5: the token's `csrf` claim against the value sent with the request.
+pub(crate) fn check(claims: &Object, sent: &str) -> Result<(), Failure> {
+    let Some(expected) = claims.get("csrf") else {
+        return Err(Failure::missing_claim("csrf"));
+    };
+    if expected
+        .as_str()
+        .is_some_and(|expected| values_match(expected, sent))
+    {
+        Ok(())
+    } else {
+        Err(ErrorKind::CsrfMismatch.into())
+    }
+}
+
 /// `true` when the value sent equals the token's claim, compared in constant time.
-///
-/// ```
-/// use actix_jwt_ext::csrf::values_match;
-///
-/// assert!(values_match("3f1c-a9", "3f1c-a9"));
-/// assert!(!values_match("3f1c-a9", "3f1c-a8"));
-/// assert!(!values_match("3f1c-a9", ""));
-/// ```
-pub fn values_match(claim: &str, sent: &str) -> bool {
+pub(crate) fn values_match(claim: &str, sent: &str) -> bool {
     bool::from(claim.as_bytes().ct_eq(sent.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kind::Part;
+
+    #[test]
+    fn values_are_compared_whole() {
+        assert!(values_match("3f1c-a9", "3f1c-a9"));
+        assert!(!values_match("3f1c-a9", "3f1c-a8"));
+        assert!(!values_match("3f1c-a9", ""));
+    }
+
+    #[test]
+    fn the_claim_is_read_from_the_one_parse() {
+        let claims = Object::parse(br#"{"csrf":"ab\u0063"}"#.to_vec(), Part::Payload).unwrap();
+        assert!(check(&claims, "abc").is_ok());
+        assert_eq!(check(&claims, "abd").unwrap_err().kind, ErrorKind::CsrfMismatch);
+        let none = Object::parse(b"{}".to_vec(), Part::Payload).unwrap();
+        assert_eq!(check(&none, "abc").unwrap_err().message(), "Missing claim: csrf");
+    }
 }

@@ -13,6 +13,7 @@ use actix_web::http::header::HeaderMap;
 use super::{header_text, Lookup};
 use crate::config::JwtConfig;
 use crate::error::JwtError;
+use crate::kind::Failure;
 
 fn is_space(c: char) -> bool {
     c.is_whitespace()
@@ -94,9 +95,7 @@ fn parse(
         let mut words = value.split(is_space).filter(|w| !w.is_empty());
         return match (words.next(), words.next()) {
             (Some(token), None) => Ok(Some(offset(token)..offset(token) + token.len())),
-            _ => Err(JwtError::InvalidHeader(format!(
-                "Bad {name} header. Expected '{name}: <JWT>'"
-            ))),
+            _ => Err(Failure::bad_authorization_header(name, "").into()),
         };
     }
     let mut matching = split_entries(value)
@@ -107,9 +106,7 @@ fn parse(
     let mut words = entry.split(is_space).filter(|w| !w.is_empty());
     match (words.next(), words.next(), words.next()) {
         (Some(_), Some(token), None) => Ok(Some(offset(token)..offset(token) + token.len())),
-        _ => Err(JwtError::InvalidHeader(format!(
-            "Bad {name} header. Expected '{name}: {header_type} <JWT>'"
-        ))),
+        _ => Err(Failure::bad_authorization_header(name, header_type).into()),
     }
 }
 

@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::{mime, Lookup, RequestParts};
 use crate::config::JwtConfig;
 use crate::error::JwtError;
+use crate::kind::ErrorKind;
 
 /// Flask's `request.is_json`.
 pub(super) fn is_json(headers: &HeaderMap) -> bool {
@@ -42,9 +43,7 @@ pub(super) fn lookup<'a>(
             token: Cow::Owned(token),
             csrf: None,
         }),
-        Some(v) if crate::tokens::truthy(&v) => Err(JwtError::invalid(
-            "Invalid token type. Token must be a <class 'bytes'>",
-        )),
+        Some(v) if crate::token::truthy(&v) => Err(ErrorKind::BadTokenValue.into()),
         _ => Ok(missing()),
     }
 }

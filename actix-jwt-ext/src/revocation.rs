@@ -1,4 +1,5 @@
-//! Refresh-token rotation with reuse detection.
+//! Revoking tokens: logout ([`JwtManager::revoke`]), and refresh-token rotation with reuse
+//! detection.
 //!
 //! With rotation on ([`JwtManagerBuilder::refresh_rotation`](crate::JwtManagerBuilder::refresh_rotation)),
 //! a login creates a token *family* (the `fam` claim, shared by the access and refresh token);
@@ -11,7 +12,7 @@
 //!
 //! ```
 //! # actix_web::rt::System::new().block_on(async {
-//! use actix_jwt_ext::{InMemoryBlocklist, JwtConfig, JwtError, JwtManager};
+//! use actix_jwt_ext::{ErrorKind, InMemoryBlocklist, JwtConfig, JwtManager};
 //!
 //! let jwt = JwtManager::builder(JwtConfig::builder().secret_key("s3cr3t").build()?)
 //!     .blocklist(InMemoryBlocklist::new())
@@ -20,7 +21,7 @@
 //! let login = jwt.create_token_pair("alice", true).await?;
 //! let first = jwt.decode_token(&login.refresh_token).await?;
 //! let rotated = jwt.rotate_refresh_token(&first).await?;          // a new pair, same family
-//! assert!(matches!(jwt.rotate_refresh_token(&first).await, Err(JwtError::Revoked(_)))); // reuse
+//! assert!(matches!(jwt.rotate_refresh_token(&first).await, Err(e) if e.kind() == ErrorKind::Revoked)); // reuse
 //! let second = jwt.decode_token(&rotated.refresh_token).await?;
 //! assert!(jwt.is_revoked(&second).await?, "the family went down with the reused token");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -31,13 +32,14 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
-use crate::blocklist::{family_id, retired_id, TokenBlocklist};
+use crate::blocklist::{family_id, retired_id, FAMILY_CLAIM};
+use crate::verify::revoked_in;
 use crate::error::JwtError;
+use crate::kind::{ErrorKind, Failure};
 use crate::manager::JwtManager;
-use crate::tokens::{DecodedToken, Fresh};
+use crate::manager::Fresh;
+use crate::token::DecodedToken;
 
-/// The claim that names a token's family.
-pub const FAMILY_CLAIM: &str = "fam";
 
 /// An access token and a refresh token, as a login or a rotation returns them.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -54,6 +56,27 @@ fn until(seconds_from_epoch: f64) -> SystemTime {
 }
 
 impl JwtManager {
+    /// Revokes a token in the registered [`TokenBlocklist`](crate::TokenBlocklist) until it
+    /// would expire anyway (a logout). A token without `jti` cannot be revoked: 422
+    /// `Missing claim: jti`; a failing or missing store: 503.
+    pub async fn revoke(&self, token: &DecodedToken) -> Result<(), JwtError> {
+        let result = async {
+            let store = self.blocklist().ok_or_else(|| {
+                log::error!("actix-jwt-ext: revoke() needs a TokenBlocklist on the JwtManager");
+                JwtError::store_unavailable("no TokenBlocklist is registered on the JwtManager")
+            })?;
+            let jti = token
+                .jti()
+                .ok_or_else(|| JwtError::from(Failure::missing_claim("jti")))?;
+            let keep_until = token
+                .expires_at()
+                .map(|exp| until(exp.max(0.0) + self.config().decode_leeway.as_secs_f64() + 1.0));
+            store.revoke(jti, keep_until).await.map_err(unavailable)
+        }
+        .await;
+        result.map_err(|e| self.attach(e))
+    }
+
     /// A login's tokens: an access token (with `fresh`) and a refresh token, in a new token
     /// family when refresh rotation is on.
     pub async fn create_token_pair(
@@ -62,7 +85,7 @@ impl JwtManager {
         fresh: impl Into<Fresh>,
     ) -> Result<TokenPair, JwtError> {
         let identity =
-            serde_json::to_value(identity).map_err(|e| JwtError::Encode(e.to_string()))?;
+            serde_json::to_value(identity).map_err(|e| JwtError::encode(e.to_string()))?;
         let family = self
             .refresh_rotation()
             .then(|| uuid::Uuid::new_v4().to_string());
@@ -89,7 +112,7 @@ impl JwtManager {
 
     /// Retires the verified refresh token `refresh` and returns a new pair in its family (a
     /// non-fresh access token and a refresh token). A refresh token retired before revokes its
-    /// family and fails with [`JwtError::Revoked`]. Needs a
+    /// family and fails with [`ErrorKind::Revoked`](crate::ErrorKind::Revoked). Needs a
     /// [`blocklist`](crate::JwtManagerBuilder::blocklist) store.
     pub async fn rotate_refresh_token(
         &self,
@@ -99,11 +122,11 @@ impl JwtManager {
             log::error!(
                 "actix-jwt-ext: refresh-token rotation needs a TokenBlocklist on the JwtManager"
             );
-            JwtError::NotConfigured
+            JwtError::new(ErrorKind::NotConfigured)
         })?;
         let jti = refresh
             .jti()
-            .ok_or_else(|| JwtError::invalid("Missing claim: jti"))?;
+            .ok_or_else(|| JwtError::from(Failure::missing_claim("jti")))?;
         let family = refresh
             .claim(FAMILY_CLAIM)
             .and_then(Value::as_str)
@@ -120,13 +143,13 @@ impl JwtManager {
                 .config()
                 .refresh_token_expires
                 .duration()
-                .map(|d| until(crate::tokens::now_f64() + d.as_secs_f64() + leeway));
+                .map(|d| until(crate::token::now_f64() + d.as_secs_f64() + leeway));
             store
                 .revoke(&family_id(&family), family_until)
                 .await
                 .map_err(unavailable)?;
             log::warn!("actix-jwt-ext: a rotated refresh token was used again; its token family is revoked");
-            return Err(JwtError::Revoked(Box::new(refresh.clone())));
+            return Err(JwtError::with_token(ErrorKind::Revoked, refresh.clone()));
         }
         let identity = refresh.identity().cloned().unwrap_or(Value::Null);
         self.pair(identity, Fresh::No, Some(family)).await
@@ -141,32 +164,4 @@ impl JwtManager {
     }
 }
 
-/// The revocation check of a store: the token's `jti` and its family, in one call.
-pub(crate) async fn revoked_in(
-    store: &dyn TokenBlocklist,
-    token: &DecodedToken,
-) -> Result<bool, JwtError> {
-    let family = token.string_claim(FAMILY_CLAIM).map(|f| family_id(&f));
-    let both: [&str; 2];
-    let one: [&str; 1];
-    let ids: &[&str] = match (token.jti(), family.as_deref()) {
-        (Some(jti), Some(family)) => {
-            both = [jti, family];
-            &both
-        }
-        (Some(id), None) | (None, Some(id)) => {
-            one = [id];
-            &one
-        }
-        (None, None) => return Ok(false),
-    };
-    if let Some(answer) = store.any_revoked_now(ids) {
-        return answer.map_err(unavailable);
-    }
-    store.any_revoked(ids).await.map_err(unavailable)
-}
-
-fn unavailable(e: crate::blocklist::BlocklistError) -> JwtError {
-    log::error!("actix-jwt-ext: revocation store failed: {e}");
-    JwtError::Unavailable(Box::new(e))
-}
+use crate::verify::store_unavailable as unavailable;

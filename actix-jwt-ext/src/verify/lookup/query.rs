@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use super::Lookup;
 use crate::config::JwtConfig;
 use crate::error::JwtError;
+use crate::kind::Failure;
 
 pub(super) fn lookup<'a>(query: &'a str, config: &'a JwtConfig) -> Result<Lookup<'a>, JwtError> {
     let name = config.query_string_name.as_str();
@@ -19,9 +20,7 @@ pub(super) fn lookup<'a>(query: &'a str, config: &'a JwtConfig) -> Result<Lookup
     };
     let prefix = config.query_string_value_prefix.as_str();
     let Some(token) = value.strip_prefix(prefix) else {
-        return Err(JwtError::InvalidQueryParam(format!(
-            "Invalid value for query parameter '{name}'. Expected the value to start with '{prefix}'"
-        )));
+        return Err(Failure::bad_query_prefix(name, prefix).into());
     };
     Ok(Lookup::Found {
         token: Cow::Owned(token.to_owned()),

@@ -3,9 +3,8 @@
 
 use serde_json::Value;
 
-use super::object::{json_str, JsonObject};
-
-use crate::error::JwtError;
+use crate::token::{Member, Object};
+use crate::kind::{ErrorKind, Failure, TypedClaim};
 
 /// What the registered-claim checks compare against (from the configuration).
 #[derive(Clone, Copy, Debug)]
@@ -19,16 +18,15 @@ pub(crate) struct ClaimRules<'a> {
 /// A time claim as a number of seconds. PyJWT runs `int()` on it: JSON numbers and booleans
 /// pass; anything else fails with the claim's own message. (Numeric strings, which Python's
 /// `int()` also takes, are refused here: a time claim is a number.)
-fn seconds(raw: &str) -> Option<f64> {
-    match raw {
-        "true" => Some(1.0),
-        "false" => Some(0.0),
-        _ if raw.starts_with(|c: char| c == '-' || c.is_ascii_digit()) => raw
-            .parse::<f64>()
-            .ok()
+fn seconds(member: Member<'_>, claim: TypedClaim) -> Result<f64, Failure> {
+    match member {
+        Member::Value(Value::Bool(b)) => Ok(f64::from(u8::from(*b))),
+        Member::Value(Value::Number(n)) => n
+            .as_f64()
             .filter(|f| f.is_finite())
-            .map(f64::trunc),
-        _ => None,
+            .map(f64::trunc)
+            .ok_or_else(|| Failure::claim_type(claim)),
+        _ => Err(Failure::claim_type(claim)),
     }
 }
 
@@ -36,77 +34,67 @@ fn seconds(raw: &str) -> Option<f64> {
 /// token has expired, so that a later failure (audience, issuer, ...) is reported instead of
 /// the expiry, as flask-jwt-extended's re-decode of expired tokens does.
 pub(crate) fn validate_claims(
-    claims: &JsonObject,
+    claims: &Object,
     rules: &ClaimRules<'_>,
     allow_expired: bool,
     now: f64,
-) -> Result<bool, JwtError> {
+) -> Result<bool, Failure> {
     if let Some(iat) = claims.get("iat") {
-        let iat = seconds(iat)
-            .ok_or_else(|| JwtError::invalid("Issued At claim (iat) must be an integer."))?;
-        if iat > now + rules.leeway {
-            return Err(JwtError::invalid("The token is not yet valid (iat)"));
+        if seconds(iat, TypedClaim::Iat)? > now + rules.leeway {
+            return Err(ErrorKind::IssuedInFuture.into());
         }
     }
     if let Some(nbf) = claims.get("nbf") {
-        let nbf = seconds(nbf)
-            .ok_or_else(|| JwtError::invalid("Not Before claim (nbf) must be an integer."))?;
-        if nbf > now + rules.leeway {
-            return Err(JwtError::invalid("The token is not yet valid (nbf)"));
+        if seconds(nbf, TypedClaim::Nbf)? > now + rules.leeway {
+            return Err(ErrorKind::NotYetValid.into());
         }
     }
     let mut expired = false;
     if let Some(exp) = claims.get("exp") {
-        let exp = seconds(exp)
-            .ok_or_else(|| JwtError::invalid("Expiration Time claim (exp) must be an integer."))?;
+        let exp = seconds(exp, TypedClaim::Exp)?;
         expired = !allow_expired && exp <= now - rules.leeway;
     }
     if let Some(issuers) = rules.issuer {
         match claims.get("iss") {
-            None => return Err(JwtError::invalid("Token is missing the \"iss\" claim")),
-            Some(raw) => match json_str(raw) {
+            None => return Err(Failure::missing_registered("iss")),
+            Some(member) => match member.as_str() {
                 Some(iss) => {
-                    if !issuers.iter().any(|i| *i == *iss) {
-                        return Err(JwtError::invalid("Invalid issuer"));
+                    if !issuers.iter().any(|i| i == iss) {
+                        return Err(ErrorKind::InvalidIssuer.into());
                     }
                 }
-                None => return Err(JwtError::invalid("Payload Issuer (iss) must be a string")),
+                None => return Err(Failure::claim_type(TypedClaim::Iss)),
             },
         }
     }
     if let Some(audiences) = rules.audience {
         // PyJWT: an absent or falsy `aud` (null, "", [], {}, 0, false) is a missing claim.
-        let aud = claims.value("aud").filter(crate::tokens::truthy);
-        let token_aud: Vec<&Value> = match &aud {
+        let aud = claims.get("aud").map(Member::to_value);
+        let aud = aud.as_deref().filter(|v| crate::token::truthy(v));
+        let token_aud: Vec<&Value> = match aud {
             Some(Value::Array(items)) => items.iter().collect(),
             Some(other) => vec![other],
             None => Vec::new(),
         };
         if token_aud.is_empty() {
-            return Err(JwtError::invalid("Token is missing the \"aud\" claim"));
+            return Err(Failure::missing_registered("aud"));
         }
         let mut names = Vec::with_capacity(token_aud.len());
         for aud in token_aud {
             match aud {
                 Value::String(s) => names.push(s.as_str()),
-                _ => return Err(JwtError::invalid("Invalid claim format in token")),
+                _ => return Err(Failure::claim_type(TypedClaim::Aud)),
             }
         }
         if !audiences.iter().any(|want| names.contains(&want.as_str())) {
-            return Err(JwtError::invalid("Audience doesn't match"));
+            return Err(ErrorKind::InvalidAudience.into());
         }
     }
-    if rules.verify_sub {
-        if let Some(sub) = claims.get("sub") {
-            if !sub.starts_with('"') {
-                return Err(JwtError::invalid("Subject must be a string"));
-            }
-        }
+    if rules.verify_sub && claims.get("sub").is_some_and(|sub| !sub.is_string()) {
+        return Err(Failure::claim_type(TypedClaim::Sub));
     }
-    if let Some(jti) = claims.get("jti") {
-        if !jti.starts_with('"') {
-            return Err(JwtError::invalid("JWT ID must be a string"));
-        }
+    if claims.get("jti").is_some_and(|jti| !jti.is_string()) {
+        return Err(Failure::claim_type(TypedClaim::Jti));
     }
     Ok(expired)
 }
@@ -128,8 +116,9 @@ mod tests {
     }
 
     fn check(claims: Value, rules: &ClaimRules<'_>) -> Result<bool, String> {
-        let object = JsonObject::parse(claims.to_string().into_bytes()).unwrap();
-        validate_claims(&object, rules, false, NOW).map_err(|e| e.to_string())
+        let object = Object::parse(claims.to_string().into_bytes(), crate::kind::Part::Payload)
+            .unwrap();
+        validate_claims(&object, rules, false, NOW).map_err(|e| e.message().to_owned())
     }
 
     #[test]

@@ -14,6 +14,7 @@ use actix_web::http::header::{HeaderMap, COOKIE};
 use super::{header_text, latin1, mime, Lookup, RequestParts};
 use crate::config::JwtConfig;
 use crate::error::JwtError;
+use crate::kind::ErrorKind;
 
 /// `true` for the bodies Flask's `request.form` reads: URL-encoded and multipart forms.
 pub(super) fn is_form(headers: &HeaderMap) -> bool {
@@ -112,7 +113,7 @@ pub(super) fn lookup<'a>(
             token,
             csrf: Some(csrf),
         }),
-        None => Err(JwtError::Csrf("Missing CSRF token".to_owned())),
+        None => Err(ErrorKind::CsrfMissing.into()),
     }
 }
 

@@ -6,6 +6,7 @@ use actix_web::web::{Bytes, BytesMut};
 use futures_util::StreamExt as _;
 
 use crate::error::JwtError;
+use crate::kind::ErrorKind;
 
 /// Reads the whole body, refusing more than `limit` bytes (413). A body that breaks off
 /// reads as what arrived.
@@ -15,22 +16,17 @@ pub(crate) async fn read(
     limit: usize,
 ) -> Result<Bytes, JwtError> {
     if declared.is_some_and(|len| len > limit as u64) {
-        return Err(JwtError::PayloadTooLarge);
+        return Err(ErrorKind::BodyTooLarge.into());
     }
     let mut buf = BytesMut::with_capacity(declared.map_or(1024, |len| len as usize));
     while let Some(chunk) = payload.next().await {
         let Ok(chunk) = chunk else { break };
         if buf.len() + chunk.len() > limit {
-            return Err(JwtError::PayloadTooLarge);
+            return Err(ErrorKind::BodyTooLarge.into());
         }
         buf.extend_from_slice(&chunk);
     }
     Ok(buf.freeze())
-}
-
-/// A payload that replays `bytes` to the handler's own extractors.
-pub(crate) fn replay(bytes: Bytes) -> Payload {
-    Payload::from(bytes)
 }
 
 /// The `Content-Length` the client declared.

@@ -1,4 +1,5 @@
-//! Tokens: creation ([`TokenBuilder`]), the decoded form ([`DecodedToken`]) and verification.
+//! Tokens: the one parse of their JSON ([`parse`]), their structure ([`raw`]), the decoded
+//! form ([`DecodedToken`]) and creation ([`TokenBuilder`]).
 //!
 //! The claim layout is flask-jwt-extended's, in its order: `fresh, iat, jti, type,
 //! <JWT_IDENTITY_CLAIM>, nbf, csrf, aud, iss, exp`, then additional claims, which may override
@@ -21,38 +22,18 @@
 //! ```
 
 mod b64;
-mod decode;
 mod decoded;
-mod encode;
-mod object;
-mod validate;
+mod parse;
+mod raw;
 
-pub(crate) use self::decode::{check_header_params, decode_with, DecodeOptions, RawToken};
 pub use self::decoded::DecodedToken;
-pub use self::encode::{Fresh, TokenBuilder, TokenType};
-pub(crate) use self::validate::ClaimRules;
 
-use serde_json::{Map, Value};
+pub(crate) use self::parse::{Member, Object};
+pub(crate) use self::raw::{check_header_params, RawToken};
 
-use crate::error::JwtError;
+use serde_json::Value;
 
 pub(crate) use self::b64::{decode as b64_decode, encode_into as b64_encode_into};
-
-/// The JOSE header of a token without verifying anything (flask-jwt-extended
-/// `get_unverified_jwt_headers`). Fails only on a malformed token.
-///
-/// ```
-/// let header = actix_jwt_ext::get_unverified_jwt_headers(
-///     "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiSldUIn0.e30.c2ln",
-/// ).unwrap();
-/// assert_eq!(header["kid"], "k1");
-/// assert!(actix_jwt_ext::get_unverified_jwt_headers("not-a-token").is_err());
-/// ```
-pub fn get_unverified_jwt_headers(token: &str) -> Result<Map<String, Value>, JwtError> {
-    let raw = decode::RawToken::parse(token)?;
-    decode::check_header_params(&raw.header)?;
-    Ok(raw.header.to_map())
-}
 
 /// Seconds since the Unix epoch, as a float (Python's `time.time()`).
 pub(crate) fn now_f64() -> f64 {
