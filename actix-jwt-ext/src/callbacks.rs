@@ -30,8 +30,8 @@ use futures_util::future::LocalBoxFuture;
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use serde_json::{Map, Value};
 
-use crate::error::JwtError;
 use crate::dangerous::UnverifiedToken;
+use crate::error::JwtError;
 use crate::token::DecodedToken;
 
 pub(crate) type ClaimsLoader = Arc<dyn Fn(&Value) -> Map<String, Value> + Send + Sync>;

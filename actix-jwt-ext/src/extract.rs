@@ -61,10 +61,12 @@ use serde_json::{Map, Value};
 
 use crate::config::TokenLocation;
 use crate::error::JwtError;
+use crate::kind::ErrorKind;
 use crate::kind::Failure;
 use crate::manager::JwtManager;
-use crate::kind::ErrorKind;
-use crate::verify::{jwt_required, load_user, start, JwtRequired, JwtState, LoadedUser, VerifiedJwt};
+use crate::verify::{
+    jwt_required, load_user, start, JwtRequired, JwtState, LoadedUser, VerifiedJwt,
+};
 
 /// The verification of a request, shared by all the extractors of one handler: Actix creates
 /// every extractor's future before polling any, so the first one starts the verification and

@@ -121,11 +121,26 @@ impl ErrorKind {
         match self {
             MissingToken | CsrfMissing | CsrfMismatch | Expired | NotFresh | Revoked
             | UserLookupFailed => StatusCode::UNAUTHORIZED,
-            BadAuthorizationHeader | BadQueryParam | BadTokenValue | NotEnoughSegments
-            | BadEncoding | BadJson | BadHeaderParameter | MissingAlgorithm
-            | AlgorithmNotAllowed | KeyMismatch | UnknownKeyId | MissingKeyId | BadSignature
-            | NotYetValid | IssuedInFuture | InvalidIssuer | InvalidAudience | MissingClaim
-            | InvalidClaim | WrongTokenType => StatusCode::UNPROCESSABLE_ENTITY,
+            BadAuthorizationHeader
+            | BadQueryParam
+            | BadTokenValue
+            | NotEnoughSegments
+            | BadEncoding
+            | BadJson
+            | BadHeaderParameter
+            | MissingAlgorithm
+            | AlgorithmNotAllowed
+            | KeyMismatch
+            | UnknownKeyId
+            | MissingKeyId
+            | BadSignature
+            | NotYetValid
+            | IssuedInFuture
+            | InvalidIssuer
+            | InvalidAudience
+            | MissingClaim
+            | InvalidClaim
+            | WrongTokenType => StatusCode::UNPROCESSABLE_ENTITY,
             ClaimsVerificationFailed | BodyUnreadable => StatusCode::BAD_REQUEST,
             BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             BodyTimeout => StatusCode::REQUEST_TIMEOUT,

@@ -104,9 +104,9 @@ mod crypto;
 pub mod dangerous;
 mod error;
 mod extract;
-mod middleware;
 mod keys;
 mod kind;
+mod middleware;
 
 mod manager;
 mod refresh;
@@ -128,15 +128,15 @@ pub use crate::error::{jsonify, JwtError};
 pub use crate::extract::{
     Claims, CurrentUser, FromJwt, Jwt, JwtHeader, JwtIdentity, JwtLocation, JwtRequestExt, Optional,
 };
-pub use crate::middleware::JwtRequiredMiddleware;
-pub use crate::keys::{KeySet, KeySetBuilder};
 #[cfg(feature = "remote-jwks")]
 pub use crate::keys::{rustls, RemoteJwks, RemoteJwksBuilder};
+pub use crate::keys::{KeySet, KeySetBuilder};
 pub use crate::kind::ErrorKind;
 pub use crate::manager::{
     Fresh, JwtManager, JwtManagerBuilder, TokenBuilder, TokenType, DEFAULT_BODY_LIMIT,
     DEFAULT_BODY_READ_TIMEOUT,
 };
+pub use crate::middleware::JwtRequiredMiddleware;
 pub use crate::refresh::{ImplicitRefresh, ImplicitRefreshMiddleware};
 pub use crate::revocation::TokenPair;
 pub use crate::token::DecodedToken;

@@ -39,8 +39,8 @@ use serde_json::Value;
 
 use crate::config::TokenLocation;
 use crate::extract::JwtRequestExt as _;
-use crate::manager::JwtManager;
 use crate::manager::Fresh;
+use crate::manager::JwtManager;
 use crate::token::now_f64;
 
 /// Claims the new token gets afresh rather than copies.

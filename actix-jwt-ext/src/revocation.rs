@@ -33,13 +33,12 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 
 use crate::blocklist::{family_id, retired_id, FAMILY_CLAIM};
-use crate::verify::revoked_in;
 use crate::error::JwtError;
 use crate::kind::{ErrorKind, Failure};
-use crate::manager::JwtManager;
 use crate::manager::Fresh;
+use crate::manager::JwtManager;
 use crate::token::DecodedToken;
-
+use crate::verify::revoked_in;
 
 /// An access token and a refresh token, as a login or a rotation returns them.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -84,12 +83,16 @@ impl JwtManager {
         identity: impl serde::Serialize,
         fresh: impl Into<Fresh>,
     ) -> Result<TokenPair, JwtError> {
-        let identity =
-            serde_json::to_value(identity).map_err(|e| JwtError::encode(e.to_string()))?;
-        let family = self
-            .refresh_rotation()
-            .then(|| uuid::Uuid::new_v4().to_string());
-        self.pair(identity, fresh.into(), family).await
+        let result = async move {
+            let identity =
+                serde_json::to_value(identity).map_err(|e| JwtError::encode(e.to_string()))?;
+            let family = self
+                .refresh_rotation()
+                .then(|| uuid::Uuid::new_v4().to_string());
+            self.pair(identity, fresh.into(), family).await
+        }
+        .await;
+        result.map_err(|e| self.attach(e))
     }
 
     async fn pair(
@@ -118,49 +121,57 @@ impl JwtManager {
         &self,
         refresh: &DecodedToken,
     ) -> Result<TokenPair, JwtError> {
-        let store = self.blocklist().ok_or_else(|| {
-            log::error!(
-                "actix-jwt-ext: refresh-token rotation needs a TokenBlocklist on the JwtManager"
-            );
-            JwtError::new(ErrorKind::NotConfigured)
-        })?;
-        let jti = refresh
-            .jti()
-            .ok_or_else(|| JwtError::from(Failure::missing_claim("jti")))?;
-        let family = refresh
-            .claim(FAMILY_CLAIM)
-            .and_then(Value::as_str)
-            .unwrap_or(jti)
-            .to_owned();
-        let leeway = self.config().decode_leeway.as_secs_f64() + 1.0;
-        let retired_until = refresh.expires_at().map(|exp| until(exp + leeway));
-        let first_use = store
-            .revoke_once(&retired_id(jti), retired_until)
-            .await
-            .map_err(unavailable)?;
-        if !first_use {
-            let family_until = self
-                .config()
-                .refresh_token_expires
-                .duration()
-                .map(|d| until(crate::token::now_f64() + d.as_secs_f64() + leeway));
-            store
-                .revoke(&family_id(&family), family_until)
+        let result = async move {
+            let store = self.blocklist().ok_or_else(|| {
+                log::error!(
+                    "actix-jwt-ext: refresh-token rotation needs a TokenBlocklist on the JwtManager"
+                );
+                JwtError::new(ErrorKind::NotConfigured)
+            })?;
+            let jti = refresh
+                .jti()
+                .ok_or_else(|| JwtError::from(Failure::missing_claim("jti")))?;
+            let family = refresh
+                .claim(FAMILY_CLAIM)
+                .and_then(Value::as_str)
+                .unwrap_or(jti)
+                .to_owned();
+            let leeway = self.config().decode_leeway.as_secs_f64() + 1.0;
+            let retired_until = refresh.expires_at().map(|exp| until(exp + leeway));
+            let first_use = store
+                .revoke_once(&retired_id(jti), retired_until)
                 .await
                 .map_err(unavailable)?;
-            log::warn!("actix-jwt-ext: a rotated refresh token was used again; its token family is revoked");
-            return Err(JwtError::with_token(ErrorKind::Revoked, refresh.clone()));
+            if !first_use {
+                let family_until = self
+                    .config()
+                    .refresh_token_expires
+                    .duration()
+                    .map(|d| until(crate::token::now_f64() + d.as_secs_f64() + leeway));
+                store
+                    .revoke(&family_id(&family), family_until)
+                    .await
+                    .map_err(unavailable)?;
+                log::warn!("actix-jwt-ext: a rotated refresh token was used again; its token family is revoked");
+                return Err(JwtError::with_token(ErrorKind::Revoked, refresh.clone()));
+            }
+            let identity = refresh.identity().cloned().unwrap_or(Value::Null);
+            self.pair(identity, Fresh::No, Some(family)).await
         }
-        let identity = refresh.identity().cloned().unwrap_or(Value::Null);
-        self.pair(identity, Fresh::No, Some(family)).await
+        .await;
+        result.map_err(|e| self.attach(e))
     }
 
     /// `true` when the store holds the token's `jti` or its family as revoked.
     pub async fn is_revoked(&self, token: &DecodedToken) -> Result<bool, JwtError> {
-        match self.blocklist() {
-            Some(store) => revoked_in(store.as_ref(), token).await,
-            None => Ok(false),
+        let result = async move {
+            match self.blocklist() {
+                Some(store) => revoked_in(store.as_ref(), token).await,
+                None => Ok(false),
+            }
         }
+        .await;
+        result.map_err(|e| self.attach(e))
     }
 }
 

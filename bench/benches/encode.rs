@@ -54,7 +54,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut group = c.benchmark_group(GROUP);
     group.bench_function("actix-jwt-ext", |b| {
         b.iter(|| {
-            jwt.access_token(black_box(IDENTITY)).encode()
+            jwt.access_token(black_box(IDENTITY))
+                .encode()
                 .now_or_never()
                 .and_then(Result::ok)
         })

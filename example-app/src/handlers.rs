@@ -1,8 +1,7 @@
 //! The routes of the example app (see the README's contract table).
 
 use actix_jwt_ext::{
-    jwt_required, Claims, CurrentUser, Jwt, JwtError, JwtIdentity, JwtManager, Optional,
-    TokenLocation,
+    jwt_required, Claims, CurrentUser, Jwt, JwtIdentity, JwtManager, Optional, TokenLocation,
 };
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -154,10 +153,7 @@ async fn login(
         ));
     };
     // A new token family when refresh-token rotation is on; the same two tokens otherwise.
-    let pair = jwt
-        .create_token_pair(&user.username, true)
-        .await
-        .map_err(|e| jwt.into_actix_error(e))?;
+    let pair = jwt.create_token_pair(&user.username, true).await?;
     log::info!("login: {}", user.username);
     Ok(reply(
         StatusCode::OK,
@@ -219,10 +215,7 @@ async fn demo_page() -> HttpResponse {
 /// a retired one revokes its whole family (401 `Token has been revoked`).
 async fn refresh(token: Jwt, jwt: web::Data<JwtManager>) -> Result<HttpResponse, actix_web::Error> {
     if jwt.refresh_rotation() {
-        let pair = jwt
-            .rotate_refresh_token(token.token())
-            .await
-            .map_err(|e| jwt.into_actix_error(e))?;
+        let pair = jwt.rotate_refresh_token(token.token()).await?;
         let mut resp = reply(
             StatusCode::OK,
             json!({ "access_token": pair.access_token, "refresh_token": pair.refresh_token }),
@@ -297,10 +290,7 @@ async fn logout(
     jwt_data: Jwt,
     jwt: web::Data<JwtManager>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    jwt.revoke(jwt_data.token()).await.map_err(|e| {
-        log::error!("logout: {e}");
-        jwt.into_actix_error(JwtError::Unavailable(Box::new(e)))
-    })?;
+    jwt.revoke(jwt_data.token()).await?;
     let kind = if jwt_data.is_refresh() {
         "Refresh"
     } else {

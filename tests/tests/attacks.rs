@@ -888,7 +888,7 @@ async fn encoding_and_structure() {
         case("duplicate alg: last is none", &hs, g(&dup_alg), 422, m("The specified alg value is not allowed")),
         case("10,000 nested arrays in a claim", &hs, g(&deep), 422, Want::Prefix("Invalid payload string: ".into())),
         case("10,000 nested arrays in the header", &hs, g(&deep_header), 422, Want::Prefix("Invalid header string: ".into())),
-        case("5,000 nested objects in a claim", &hs, g(&deep_objects), 422, m("Invalid payload string: invalid JSON at line 1 column 25019")),
+        case("5,000 nested objects in a claim", &hs, g(&deep_objects), 422, m("Invalid payload string: invalid JSON at line 1 column 649")),
         case("40 KB header member (bounded)", &hs, g(&fat_header), 200, ok("alice")),
     ];
     let started = Instant::now();
@@ -945,7 +945,7 @@ async fn time_claims() {
         &hs,
         get("/protected").bearer(&huge),
         422,
-        m("Invalid payload string: invalid data at line 1 column 27"),
+        m("Invalid payload string: invalid JSON at line 1 column 26"),
     ));
     run("time claims", cases).await;
 }

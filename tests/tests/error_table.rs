@@ -77,6 +77,8 @@ async fn section_5_1_headers() {
         (&srv, row("H10", auth(format!("Bearer {tok},  ")), 200, ok_as("alice", "headers"))),
         (&srv, row("H10 (leading comma)", auth(format!(", Bearer {tok}")), 200, ok_as("alice", "headers"))),
         (&srv, row("valid", g().bearer(&tok), 200, ok_as("alice", "headers"))),
+        (&srv, row("H10 (space then tab: str.split())", auth(format!("Bearer \t{tok}")), 200, ok_as("alice", "headers"))),
+        (&srv, row("H7 (tab between words)", auth(format!("Bearer {tok}\textra")), 422, msg(BAD_HEADER))),
         (&bare_type, row("H11", auth(format!("Bearer {tok}")), 422, msg("Bad Authorization header. Expected 'Authorization: <JWT>'"))),
         (&bare_type, row("H12", auth(format!("{tok}, other")), 422, msg("Bad Authorization header. Expected 'Authorization: <JWT>'"))),
         (&bare_type, row("H11 (bare token accepted)", auth(tok.clone()), 200, ok_as("alice", "headers"))),

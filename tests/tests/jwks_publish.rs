@@ -23,8 +23,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use actix_jwt_ext::jsonwebtoken::{Algorithm, EncodingKey};
-use actix_jwt_ext::{RemoteJwks, RemoteJwksBuilder};
 use actix_jwt_ext::{jwt_required, JwtConfig, JwtIdentity, JwtManager, KeySet};
+use actix_jwt_ext::{RemoteJwks, RemoteJwksBuilder};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{header, Method, StatusCode};

@@ -423,4 +423,59 @@ mod tests {
             Some("JWT_REFRESH_CSRF_COOKIE_NAME")
         );
     }
+
+    #[test]
+    fn cookie_prefixes_match_case_insensitively() {
+        for (setting, name) in [
+            ("JWT_ACCESS_COOKIE_NAME", "__host-at"),
+            ("JWT_ACCESS_COOKIE_NAME", "__HOST-at"),
+            ("JWT_REFRESH_COOKIE_NAME", "__secure-rt"),
+            ("JWT_ACCESS_CSRF_COOKIE_NAME", "__SeCuRe-csrf"),
+            ("JWT_REFRESH_CSRF_COOKIE_NAME", "__hOsT-csrf"),
+        ] {
+            let vars = [("SECRET_KEY", "x"), (setting, name)];
+            let err = cfg(&vars).unwrap().validate().unwrap_err();
+            assert_eq!(err.setting(), Some(setting), "{name}: {err}");
+            assert!(
+                err.to_string().contains("JWT_COOKIE_SECURE"),
+                "{name}: {err}"
+            );
+            assert!(err.to_string().contains(name), "{name}: {err}");
+            let mut secure = vars.to_vec();
+            secure.push(("JWT_COOKIE_SECURE", "true"));
+            assert!(
+                cfg(&secure).unwrap().validate().is_ok(),
+                "{name} with Secure"
+            );
+        }
+        // A lower-case `__host-` cookie has the `__Host-` rules: no Domain, Path=/.
+        let host = [
+            ("SECRET_KEY", "x"),
+            ("JWT_ACCESS_COOKIE_NAME", "__host-at"),
+            ("JWT_COOKIE_SECURE", "true"),
+        ];
+        let mut domain = host.to_vec();
+        domain.push(("JWT_COOKIE_DOMAIN", "example.com"));
+        let err = cfg(&domain).unwrap().validate().unwrap_err();
+        assert_eq!(err.setting(), Some("JWT_ACCESS_COOKIE_NAME"), "{err}");
+        let mut path = host.to_vec();
+        path.push(("JWT_ACCESS_COOKIE_PATH", "/api"));
+        let err = cfg(&path).unwrap().validate().unwrap_err();
+        assert_eq!(err.setting(), Some("JWT_ACCESS_COOKIE_NAME"), "{err}");
+        // Only a real prefix counts: these need nothing.
+        for name in [
+            "__host",
+            "_host-at",
+            "host-at",
+            "x__Host-at",
+            "__Hostile",
+            "__secur-e",
+        ] {
+            let vars = [("SECRET_KEY", "x"), ("JWT_ACCESS_COOKIE_NAME", name)];
+            assert!(cfg(&vars).unwrap().validate().is_ok(), "{name}");
+        }
+        assert!(super::super::has_cookie_prefix("__HoSt-x", "__Host-"));
+        assert!(!super::super::has_cookie_prefix("__Hos", "__Host-"));
+        assert!(!super::super::has_cookie_prefix("é__Host-", "__Host-"));
+    }
 }

@@ -345,6 +345,8 @@ impl JwtConfig {
 
     /// Cookie name prefixes (RFC 6265bis): browsers drop a `__Secure-` cookie without
     /// `Secure`, and a `__Host-` cookie without `Secure`, with a `Domain`, or off `Path=/`.
+    /// The prefixes match case-insensitively (`__host-at` is a `__Host-` cookie), as
+    /// RFC 6265bis has browsers match them.
     fn validate_cookie_prefixes(&self) -> Result<(), ConfigError> {
         let cookies = [
             (
@@ -369,8 +371,8 @@ impl JwtConfig {
             ),
         ];
         for (setting, name, path) in cookies {
-            let host = name.starts_with("__Host-");
-            if (host || name.starts_with("__Secure-")) && !self.cookie_secure {
+            let host = has_cookie_prefix(name, "__Host-");
+            if (host || has_cookie_prefix(name, "__Secure-")) && !self.cookie_secure {
                 return Err(ConfigError::Invalid {
                     setting,
                     reason: format!("the cookie {name:?} needs JWT_COOKIE_SECURE=true"),
@@ -385,4 +387,12 @@ impl JwtConfig {
         }
         Ok(())
     }
+}
+
+/// `name` starts with the cookie-name `prefix`, compared ASCII case-insensitively
+/// (RFC 6265bis, sections 4.1.3 and 5.7).
+fn has_cookie_prefix(name: &str, prefix: &str) -> bool {
+    name.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(prefix.as_bytes()))
 }

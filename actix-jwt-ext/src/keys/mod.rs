@@ -61,10 +61,10 @@ use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::Algorithm;
 
 pub(crate) use self::checks::{check_public_key, hmac_secret_warning};
+pub(crate) use self::material::{KeyRef, Keys};
 #[cfg(feature = "remote-jwks")]
 pub use self::remote::{RemoteJwks, RemoteJwksBuilder};
 pub use self::set::{KeySet, KeySetBuilder};
-pub(crate) use self::material::{KeyRef, Keys};
 use crate::error::JwtError;
 /// The TLS library of [`RemoteJwks`] fetches, for [`RemoteJwksBuilder::tls_config`] (a private
 /// CA, client certificates).

@@ -716,7 +716,8 @@ mod tests {
             "{answer:?}"
         );
         assert!(jwt
-            .access_token("alice").encode()
+            .access_token("alice")
+            .encode()
             .now_or_never()
             .unwrap()
             .is_err());

@@ -9,8 +9,8 @@ use jsonwebtoken::{Algorithm, AlgorithmFamily};
 use super::checks::hmac_secret_warning;
 use super::jwk::public_jwk;
 use crate::config::ConfigError;
-use crate::keys::Keys;
 use crate::error::JwtError;
+use crate::keys::Keys;
 
 /// Signing and verification keys, each named by a `kid`.
 ///
@@ -213,9 +213,10 @@ impl KeySet {
             Some(kid) => self.find(kid).ok_or_else(|| {
                 JwtError::encode(format!("the key set has no key with kid {kid:?}"))
             })?,
-            None => self.current.map(|i| &self.entries[i]).ok_or_else(|| {
-                JwtError::encode("the key set holds no private key to sign with")
-            })?,
+            None => self
+                .current
+                .map(|i| &self.entries[i])
+                .ok_or_else(|| JwtError::encode("the key set holds no private key to sign with"))?,
         };
         if entry.keys.encoding.is_none() {
             return Err(JwtError::encode(format!(

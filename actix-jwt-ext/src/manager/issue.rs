@@ -246,9 +246,7 @@ impl<'a> TokenBuilder<'a> {
         let kid = match header.get("kid") {
             None => None,
             Some(Value::String(kid)) => Some(kid.as_str()),
-            Some(_) => {
-                return Err(JwtError::encode("Key ID header parameter must be a string"))
-            }
+            Some(_) => return Err(JwtError::encode("Key ID header parameter must be a string")),
         };
         let signer = if loader_key {
             None
@@ -265,9 +263,7 @@ impl<'a> TokenBuilder<'a> {
             Value::String(name) => name.parse::<Algorithm>().map_err(|_| {
                 JwtError::encode(format!("unknown algorithm {name:?} in additional headers"))
             })?,
-            _ => {
-                return Err(JwtError::encode("the \"alg\" header must be a string"))
-            }
+            _ => return Err(JwtError::encode("the \"alg\" header must be a string")),
         };
         if let Some(signer) = &signer {
             if signer.pinned && alg != signer.alg {
@@ -290,97 +286,103 @@ impl<'a> TokenBuilder<'a> {
     /// Signs the token. Fails ([`JwtError::Encode`]) only on a programming error: claims that
     /// do not serialise, an unknown `alg` header, a key that does not fit the algorithm.
     pub async fn encode(mut self) -> Result<String, JwtError> {
-        if let Some(e) = self.error {
-            return Err(JwtError::encode(e));
-        }
-        let identity = self.identity.map_err(JwtError::encode)?;
-        let m = self.manager;
-        let cfg = m.config();
-        let loaders = m.loaders();
-        let now = now_f64();
-        let mut claims = OrderedClaims(Vec::with_capacity(10 + self.claims.len()));
-        let fresh = match self.token_type {
-            TokenType::Access => self.fresh.to_value(now),
-            TokenType::Refresh => Value::Bool(false),
-        };
-        claims.set("fresh", fresh);
-        claims.set("iat", Value::from(now.floor() as i64));
-        claims.set("jti", Value::String(uuid::Uuid::new_v4().to_string()));
-        claims.set("type", Value::String(self.token_type.as_str().to_owned()));
-        let subject = match &loaders.user_identity {
-            Some(loader) => loader(&identity),
-            None => identity.clone(),
-        };
-        claims.set(cfg.identity_claim.as_str(), subject);
-        if cfg.encode_nbf {
-            claims.set("nbf", Value::from(now.floor() as i64));
-        }
-        if cfg.cookie_csrf_protect {
-            claims.set("csrf", Value::String(uuid::Uuid::new_v4().to_string()));
-        }
-        if let Some(aud) = &cfg.encode_audience {
-            claims.set("aud", serde_json::to_value(aud).unwrap_or(Value::Null));
-        }
-        if let Some(iss) = &cfg.encode_issuer {
-            claims.set("iss", Value::String(iss.clone()));
-        }
-        let lifetime = self.expires.unwrap_or(match self.token_type {
-            TokenType::Access => cfg.access_token_expires,
-            TokenType::Refresh => cfg.refresh_token_expires,
-        });
-        if let Some(d) = lifetime.duration() {
-            claims.set("exp", Value::from((now + d.as_secs_f64()).floor() as i64));
-        }
-        // The loader's claims, then the builder's (which win), each appended or overriding in
-        // place, as flask-jwt-extended's dict updates do.
-        if let Some(loader) = &loaders.additional_claims {
-            for (k, v) in loader(&identity) {
+        let manager = self.manager;
+        let result = async move {
+            if let Some(e) = self.error {
+                return Err(JwtError::encode(e));
+            }
+            let identity = self.identity.map_err(JwtError::encode)?;
+            let m = self.manager;
+            let cfg = m.config();
+            let loaders = m.loaders();
+            let now = now_f64();
+            let mut claims = OrderedClaims(Vec::with_capacity(10 + self.claims.len()));
+            let fresh = match self.token_type {
+                TokenType::Access => self.fresh.to_value(now),
+                TokenType::Refresh => Value::Bool(false),
+            };
+            claims.set("fresh", fresh);
+            claims.set("iat", Value::from(now.floor() as i64));
+            claims.set("jti", Value::String(uuid::Uuid::new_v4().to_string()));
+            claims.set("type", Value::String(self.token_type.as_str().to_owned()));
+            let subject = match &loaders.user_identity {
+                Some(loader) => loader(&identity),
+                None => identity.clone(),
+            };
+            claims.set(cfg.identity_claim.as_str(), subject);
+            if cfg.encode_nbf {
+                claims.set("nbf", Value::from(now.floor() as i64));
+            }
+            if cfg.cookie_csrf_protect {
+                claims.set("csrf", Value::String(uuid::Uuid::new_v4().to_string()));
+            }
+            if let Some(aud) = &cfg.encode_audience {
+                claims.set("aud", serde_json::to_value(aud).unwrap_or(Value::Null));
+            }
+            if let Some(iss) = &cfg.encode_issuer {
+                claims.set("iss", Value::String(iss.clone()));
+            }
+            let lifetime = self.expires.unwrap_or(match self.token_type {
+                TokenType::Access => cfg.access_token_expires,
+                TokenType::Refresh => cfg.refresh_token_expires,
+            });
+            if let Some(d) = lifetime.duration() {
+                claims.set("exp", Value::from((now + d.as_secs_f64()).floor() as i64));
+            }
+            // The loader's claims, then the builder's (which win), each appended or overriding in
+            // place, as flask-jwt-extended's dict updates do.
+            if let Some(loader) = &loaders.additional_claims {
+                for (k, v) in loader(&identity) {
+                    claims.set(k, v);
+                }
+            }
+            for (k, v) in std::mem::take(&mut self.claims) {
                 claims.set(k, v);
             }
-        }
-        for (k, v) in std::mem::take(&mut self.claims) {
-            claims.set(k, v);
-        }
 
-        let claims_json =
-            serde_json::to_vec(&claims).map_err(|e| JwtError::encode(e.to_string()))?;
-        let custom_headers = loaders.additional_headers.is_some() || !self.headers.is_empty();
-        let loader_key = loaders.encode_key.is_some();
-        let keyring = m.keys().snapshot();
-        let (alg, mut token, signer) = if custom_headers {
-            let headers = std::mem::take(&mut self.headers);
-            let (alg, header, signer) =
-                Self::header_json(m, &keyring, headers, &identity, loader_key)?;
-            let mut token = String::with_capacity((header.len() + claims_json.len()) * 4 / 3 + 100);
-            b64_encode_into(&header, &mut token);
-            (alg, token, signer)
-        } else if loader_key {
-            let mut token = String::with_capacity(claims_json.len() * 4 / 3 + 160);
-            token.push_str(m.default_header());
-            (cfg.algorithm, token, None)
-        } else {
-            let signer = keyring.signer(None)?;
-            let mut token = String::with_capacity(claims_json.len() * 4 / 3 + 160);
-            token.push_str(signer.default_header);
-            (signer.alg, token, Some(signer))
-        };
-        token.push('.');
-        b64_encode_into(&claims_json, &mut token);
-        let message_len = token.len();
-        let mut signed = String::new();
-        match (&loaders.encode_key, signer) {
-            (_, Some(signer)) => signer.keys.sign_into(alg, token.as_bytes(), &mut signed)?,
-            (Some(loader), None) => {
-                let key = loader(identity).await?;
-                crypto::sign_into(alg, &key, &token.as_bytes()[..message_len], &mut signed)?;
+            let claims_json =
+                serde_json::to_vec(&claims).map_err(|e| JwtError::encode(e.to_string()))?;
+            let custom_headers = loaders.additional_headers.is_some() || !self.headers.is_empty();
+            let loader_key = loaders.encode_key.is_some();
+            let keyring = m.keys().snapshot();
+            let (alg, mut token, signer) = if custom_headers {
+                let headers = std::mem::take(&mut self.headers);
+                let (alg, header, signer) =
+                    Self::header_json(m, &keyring, headers, &identity, loader_key)?;
+                let mut token =
+                    String::with_capacity((header.len() + claims_json.len()) * 4 / 3 + 100);
+                b64_encode_into(&header, &mut token);
+                (alg, token, signer)
+            } else if loader_key {
+                let mut token = String::with_capacity(claims_json.len() * 4 / 3 + 160);
+                token.push_str(m.default_header());
+                (cfg.algorithm, token, None)
+            } else {
+                let signer = keyring.signer(None)?;
+                let mut token = String::with_capacity(claims_json.len() * 4 / 3 + 160);
+                token.push_str(signer.default_header);
+                (signer.alg, token, Some(signer))
+            };
+            token.push('.');
+            b64_encode_into(&claims_json, &mut token);
+            let message_len = token.len();
+            let mut signed = String::new();
+            match (&loaders.encode_key, signer) {
+                (_, Some(signer)) => signer.keys.sign_into(alg, token.as_bytes(), &mut signed)?,
+                (Some(loader), None) => {
+                    let key = loader(identity).await?;
+                    crypto::sign_into(alg, &key, &token.as_bytes()[..message_len], &mut signed)?;
+                }
+                (None, None) => {
+                    return Err(JwtError::encode("no key to sign with"));
+                }
             }
-            (None, None) => {
-                return Err(JwtError::encode("no key to sign with"));
-            }
+            token.push('.');
+            token.push_str(&signed);
+            Ok(token)
         }
-        token.push('.');
-        token.push_str(&signed);
-        Ok(token)
+        .await;
+        result.map_err(|e| manager.attach(e))
     }
 }
 
@@ -394,13 +396,11 @@ impl JwtManager {
     pub fn refresh_token(&self, identity: impl serde::Serialize) -> TokenBuilder<'_> {
         TokenBuilder::new(self, serialize_identity(identity), TokenType::Refresh)
     }
-
 }
 
 fn serialize_identity(identity: impl serde::Serialize) -> Result<Value, String> {
     serde_json::to_value(identity).map_err(|e| format!("identity does not serialise: {e}"))
 }
-
 
 #[cfg(test)]
 mod tests {

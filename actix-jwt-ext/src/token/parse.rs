@@ -230,7 +230,9 @@ impl<'de> Visitor<'de> for SlotVisitor {
         Ok(SlotRef::Value(Value::Number(v.into())))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(SlotRef::Value(Number::from_f64(v).map_or(Value::Null, Value::Number)))
+        Ok(SlotRef::Value(
+            Number::from_f64(v).map_or(Value::Null, Value::Number),
+        ))
     }
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
         Ok(SlotRef::Value(Value::Null))
@@ -353,12 +355,18 @@ mod tests {
     fn not_objects_and_syntax_errors() {
         let msg = |t: &str| obj(t).unwrap_err().message().to_owned();
         assert_eq!(msg("[1]"), "Invalid payload string: must be a json object");
-        assert_eq!(msg("\"x\""), "Invalid payload string: must be a json object");
+        assert_eq!(
+            msg("\"x\""),
+            "Invalid payload string: must be a json object"
+        );
         assert!(msg("{bad").starts_with("Invalid payload string: "));
         assert!(msg(r#"{"a":1} x"#).starts_with("Invalid payload string: invalid JSON"));
         assert!(msg("[1] x").starts_with("Invalid payload string: invalid JSON"));
         let utf8 = Object::parse(vec![b'{', 0xff, b'}'], Part::Header).unwrap_err();
-        assert_eq!(utf8.message(), "Invalid header string: invalid UTF-8 at byte 1");
+        assert_eq!(
+            utf8.message(),
+            "Invalid header string: invalid UTF-8 at byte 1"
+        );
         assert_eq!(utf8.kind, ErrorKind::BadJson);
         assert!(obj("{}").unwrap().get("a").is_none());
     }

@@ -33,8 +33,7 @@ impl<'a> RawToken<'a> {
         {
             return Err(Failure::unencoded_payload());
         }
-        let payload =
-            b64::decode(payload).ok_or_else(|| Failure::bad_encoding(Part::Payload))?;
+        let payload = b64::decode(payload).ok_or_else(|| Failure::bad_encoding(Part::Payload))?;
         let mut sig = [0u8; MAX_SIGNATURE];
         let len = b64::decode_slice(signature, &mut sig)
             .ok_or_else(|| Failure::bad_encoding(Part::Signature))?;

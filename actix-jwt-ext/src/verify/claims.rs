@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use crate::token::{Member, Object};
 use crate::kind::{ErrorKind, Failure, TypedClaim};
+use crate::token::{Member, Object};
 
 /// What the registered-claim checks compare against (from the configuration).
 #[derive(Clone, Copy, Debug)]
@@ -116,8 +116,8 @@ mod tests {
     }
 
     fn check(claims: Value, rules: &ClaimRules<'_>) -> Result<bool, String> {
-        let object = Object::parse(claims.to_string().into_bytes(), crate::kind::Part::Payload)
-            .unwrap();
+        let object =
+            Object::parse(claims.to_string().into_bytes(), crate::kind::Part::Payload).unwrap();
         validate_claims(&object, rules, false, NOW).map_err(|e| e.message().to_owned())
     }
 

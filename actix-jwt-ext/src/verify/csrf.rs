@@ -124,8 +124,14 @@ mod tests {
     fn the_claim_is_read_from_the_one_parse() {
         let claims = Object::parse(br#"{"csrf":"ab\u0063"}"#.to_vec(), Part::Payload).unwrap();
         assert!(check(&claims, "abc").is_ok());
-        assert_eq!(check(&claims, "abd").unwrap_err().kind, ErrorKind::CsrfMismatch);
+        assert_eq!(
+            check(&claims, "abd").unwrap_err().kind,
+            ErrorKind::CsrfMismatch
+        );
         let none = Object::parse(b"{}".to_vec(), Part::Payload).unwrap();
-        assert_eq!(check(&none, "abc").unwrap_err().message(), "Missing claim: csrf");
+        assert_eq!(
+            check(&none, "abc").unwrap_err().message(),
+            "Missing claim: csrf"
+        );
     }
 }

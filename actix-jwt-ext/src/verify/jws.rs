@@ -40,7 +40,14 @@ pub(crate) async fn decode(
         ));
         let key = loader(Arc::new(unverified)).await?;
         let algorithms = manager.decode_algorithms();
-        return verify(manager, raw, claims, KeyRef::Loaded(&key), algorithms, options);
+        return verify(
+            manager,
+            raw,
+            claims,
+            KeyRef::Loaded(&key),
+            algorithms,
+            options,
+        );
     }
     // The `kid` is read only where it picks the key: the single-key path stays as it was.
     match manager.keys().snapshot() {
@@ -54,12 +61,26 @@ pub(crate) async fn decode(
         ),
         Keyring::Set(set) => {
             let entry = set.verifier(raw.kid())?;
-            verify(manager, raw, claims, KeyRef::Default(&entry.keys), &[entry.alg], options)
+            verify(
+                manager,
+                raw,
+                claims,
+                KeyRef::Default(&entry.keys),
+                &[entry.alg],
+                options,
+            )
         }
         #[cfg(feature = "remote-jwks")]
         Keyring::Remote(remote) => {
             let key = remote.key_for(raw.kid()).await?;
-            verify(manager, raw, claims, KeyRef::Loaded(&key.key), &[key.alg], options)
+            verify(
+                manager,
+                raw,
+                claims,
+                KeyRef::Loaded(&key.key),
+                &[key.alg],
+                options,
+            )
         }
     }
 }

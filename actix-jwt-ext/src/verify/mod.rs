@@ -41,11 +41,11 @@ use actix_web::dev::Payload;
 use actix_web::http::Method;
 use actix_web::{HttpMessage as _, HttpRequest};
 
+pub(crate) use self::claims::ClaimRules;
 pub use self::decode::Decode;
 pub(crate) use self::jws::DecodeOptions;
-pub use self::options::{jwt_required, JwtRequired};
-pub(crate) use self::claims::ClaimRules;
 pub(crate) use self::options::Options;
+pub use self::options::{jwt_required, JwtRequired};
 pub(crate) use self::revocation::{revoked_in, store_unavailable};
 pub(crate) use self::user::{load_user, LoadedUser};
 use crate::config::TokenLocation;
@@ -103,14 +103,21 @@ pub(crate) fn start(
     let options = options.clone();
     let skip = req.method() == Method::OPTIONS;
     let body = (!skip
-        && lookup::needs_body(&req, manager.config(), options.options().locations_for(&manager)))
+        && lookup::needs_body(
+            &req,
+            manager.config(),
+            options.options().locations_for(&manager),
+        ))
     .then(|| body::Tee::take(req.headers(), payload));
     async move {
         if skip {
             return Ok(JwtState::Anonymous(Rc::from("Missing JWT")));
         }
         let body = match body {
-            Some(tee) => Some(tee.read(manager.body_limit()).await?),
+            Some(tee) => Some(
+                tee.read(manager.body_limit(), manager.body_read_timeout())
+                    .await?,
+            ),
             None => None,
         };
         let state = run(&manager, &req, body.as_deref(), options.options()).await?;

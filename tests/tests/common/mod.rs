@@ -12,7 +12,7 @@ use actix_jwt_ext::jsonwebtoken::{Algorithm, EncodingKey};
 use actix_jwt_ext::{
     jwt_required, verify_jwt_in_request, Claims, CurrentUser, JwtConfig, JwtConfigBuilder,
     JwtHeader, JwtIdentity, JwtLocation, JwtManager, JwtRequestExt as _, JwtRequired, Optional,
-    TokenLocation, JwtRequired,
+    TokenLocation,
 };
 use actix_test::TestServer;
 use actix_web::dev::HttpServiceFactory;

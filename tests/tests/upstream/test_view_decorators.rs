@@ -20,7 +20,7 @@ use std::time::Duration;
 use actix_jwt_ext::jsonwebtoken::Algorithm;
 use actix_jwt_ext::{
     jwt_required, verify_jwt_in_request, DecodedToken, Fresh, JwtConfig, JwtConfigBuilder,
-    JwtIdentity, JwtManager, JwtManagerBuilder, Optional, TokenLocation, JwtRequired,
+    JwtIdentity, JwtManager, JwtManagerBuilder, Optional, TokenLocation,
 };
 use actix_test::TestServer;
 use actix_web::http::StatusCode;
@@ -580,14 +580,11 @@ async fn test_expired_token_relativedelta() {
 
 /// `/test` of `test_expired_token_via_decode_token`: an unprotected view that decodes an
 /// expired token. Flask's app-wide error handlers turn the exception into the loader's answer;
-/// in Actix the handler hands the error to [`JwtManager::into_actix_error`], which renders it
-/// through the same loaders.
+/// in Actix the handler returns the error with `?`, and it renders through the same loaders.
 async fn decode_expired(req: HttpRequest) -> actix_web::Result<HttpResponse> {
     let jwt = req.app_data::<JwtManager>().expect("manager");
     let token = expired_access_token(jwt).await;
-    jwt.decode_token(&token)
-        .await
-        .map_err(|e| jwt.into_actix_error(e))?;
+    jwt.decode_token(&token).await?;
     Ok(HttpResponse::Ok().json(json!({"msg": "baz"})))
 }
 

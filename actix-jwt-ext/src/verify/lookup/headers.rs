@@ -59,12 +59,14 @@ pub(super) fn lookup<'a>(
 }
 
 /// The common case without the general parse: one header line of visible ASCII, no comma,
-/// `<type> <token>` (or the bare token). Anything else returns `None` and takes the general
-/// path, which gives the same answer for these inputs.
+/// no tab, `<type> <token>` (or the bare token). Anything else returns `None` and takes the
+/// general path, which gives the same answer for these inputs. (`HeaderValue::to_str` lets
+/// tabs through: they are whitespace to Python's `str.split()`, so `Bearer \t<token>` holds
+/// the token, as flask-jwt-extended reads it.)
 fn fast_path<'a>(headers: &'a HeaderMap, name: &str, header_type: &str) -> Option<&'a str> {
     let mut values = headers.get_all(name);
     let value = values.next()?.to_str().ok()?;
-    if values.next().is_some() || value.contains(',') {
+    if values.next().is_some() || value.contains([',', '\t']) {
         return None;
     }
     let value = value.trim_matches(' ');
@@ -194,5 +196,23 @@ mod tests {
             Ok(Ok("tok".into())),
             "tabs take the general path"
         );
+    }
+
+    #[test]
+    fn tabs_are_whitespace_as_in_python_split() {
+        // The type, one space, then a tab: `"Bearer \ttok".split()` is `["Bearer", "tok"]`.
+        assert_eq!(run(Some("Bearer \ttok"), "Bearer"), Ok(Ok("tok".into())));
+        assert_eq!(run(Some("Bearer\t tok"), "Bearer"), Ok(Ok("tok".into())));
+        // `str.strip()` takes tabs around the value too.
+        assert_eq!(run(Some("Bearer tok\t"), "Bearer"), Ok(Ok("tok".into())));
+        assert_eq!(run(Some("\tBearer tok"), "Bearer"), Ok(Ok("tok".into())));
+        assert_eq!(run(Some("\ttok\t"), ""), Ok(Ok("tok".into())));
+        // A tab between two words still makes three words.
+        assert_eq!(run(Some("Bearer tok\textra"), "Bearer"), Err(BAD.into()));
+        assert_eq!(
+            run(Some("tok\textra"), ""),
+            Err("Bad Authorization header. Expected 'Authorization: <JWT>'".into())
+        );
+        assert_eq!(run(Some("Bearer\t"), "Bearer"), Err(BAD.into()));
     }
 }
