@@ -41,7 +41,7 @@
 use std::time::Duration;
 
 use actix_web::cookie::time::OffsetDateTime;
-use actix_web::cookie::{Cookie, CookieBuilder};
+use actix_web::cookie::Cookie;
 use actix_web::{HttpResponse, HttpResponseBuilder};
 
 use crate::config::JwtConfig;
@@ -51,33 +51,6 @@ use crate::manager::JwtManager;
 /// `Max-Age` of non-session cookies (`JWT_SESSION_COOKIE=False`): about a year, as
 /// flask-jwt-extended hard-codes it.
 pub const NON_SESSION_MAX_AGE: Duration = Duration::from_secs(31_540_000);
-
-/// The `max_age=` and `domain=` arguments of the cookie helpers.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[must_use]
-pub struct CookieOptions {
-    max_age: Option<Duration>,
-    domain: Option<String>,
-}
-
-impl CookieOptions {
-    /// No overrides.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// `max_age=`: a zero duration counts as not given, as in flask-jwt-extended.
-    pub fn max_age(mut self, max_age: Duration) -> Self {
-        self.max_age = (!max_age.is_zero()).then_some(max_age);
-        self
-    }
-
-    /// `domain=`: overrides `JWT_COOKIE_DOMAIN`.
-    pub fn domain(mut self, domain: impl Into<String>) -> Self {
-        self.domain = Some(domain.into()).filter(|d| !d.is_empty());
-        self
-    }
-}
 
 /// Cookies to add to a response. They act only once added: with
 /// [`JwtCookiesExt::jwt_cookies`] on a response builder, or [`JwtCookies::add_to`].
@@ -89,6 +62,52 @@ impl JwtCookies {
     /// These cookies followed by `other`'s.
     pub fn and(mut self, other: JwtCookies) -> Self {
         self.0.extend(other.0);
+        self
+    }
+
+    /// `max_age=` of `set_access_cookies` / `set_refresh_cookies`: `Max-Age` and `Expires`
+    /// for the cookies that set a token, overriding `JWT_SESSION_COOKIE`. A zero duration
+    /// counts as not given, as in flask-jwt-extended; cookies that unset a token keep their
+    /// `Expires` in 1970 and get no `Max-Age`.
+    ///
+    /// ```
+    /// # actix_web::rt::System::new().block_on(async {
+    /// use std::time::Duration;
+    /// use actix_jwt_ext::{JwtConfig, JwtManager};
+    ///
+    /// let jwt = JwtManager::new(JwtConfig::builder().secret_key("s3cr3t").build()?)?;
+    /// let token = jwt.access_token("alice").encode().await?;
+    /// let cookies = jwt
+    ///     .set_access_cookies(&token)
+    ///     .await?
+    ///     .max_age(Duration::from_secs(60))
+    ///     .domain("example.com");
+    /// let first = cookies.iter().next().unwrap().to_string();
+    /// assert!(first.contains("; Domain=example.com; Max-Age=60; Expires="));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        if max_age.is_zero() {
+            return self;
+        }
+        for cookie in self.0.iter_mut().filter(|c| !is_removal(c)) {
+            set_lifetime(cookie, max_age);
+        }
+        self
+    }
+
+    /// `domain=` of the cookie helpers: the `Domain` attribute of every cookie, overriding
+    /// `JWT_COOKIE_DOMAIN` (written as `JWT_COOKIE_DOMAIN` is: no port, no leading dot,
+    /// IDNA-encoded). An empty domain counts as not given.
+    pub fn domain(mut self, domain: &str) -> Self {
+        if domain.is_empty() {
+            return self;
+        }
+        let domain = cookie_domain(domain);
+        for cookie in &mut self.0 {
+            cookie.set_domain(domain.clone());
+        }
         self
     }
 
@@ -164,8 +183,7 @@ fn base(
     value: String,
     path: &str,
     http_only: bool,
-    domain: Option<&str>,
-) -> CookieBuilder<'static> {
+) -> Cookie<'static> {
     let mut cookie = Cookie::build(name.to_owned(), value)
         .path(path.to_owned())
         .http_only(http_only)
@@ -173,10 +191,10 @@ fn base(
     if let Some(same_site) = config.cookie_samesite {
         cookie = cookie.same_site(same_site);
     }
-    if let Some(domain) = domain.or(config.cookie_domain.as_deref()) {
+    if let Some(domain) = config.cookie_domain.as_deref() {
         cookie = cookie.domain(cookie_domain(domain));
     }
-    cookie
+    cookie.finish()
 }
 
 /// The `Domain` attribute as Werkzeug writes it: no port, no leading dots, non-ASCII labels
@@ -199,136 +217,76 @@ fn cookie_domain(domain: &str) -> String {
         .join(".")
 }
 
-fn with_lifetime(cookie: CookieBuilder<'static>, max_age: Option<Duration>) -> Cookie<'static> {
-    match max_age {
-        Some(age) => {
-            let secs = i64::try_from(age.as_secs()).unwrap_or(i64::MAX / 2);
-            let age = actix_web::cookie::time::Duration::seconds(secs);
-            cookie
-                .max_age(age)
-                .expires(OffsetDateTime::now_utc().saturating_add(age))
-                .finish()
-        }
-        None => cookie.finish(),
-    }
+/// `Max-Age` and the matching `Expires`.
+fn set_lifetime(cookie: &mut Cookie<'static>, max_age: Duration) {
+    let secs = i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX / 2);
+    let age = actix_web::cookie::time::Duration::seconds(secs);
+    cookie.set_max_age(age);
+    cookie.set_expires(OffsetDateTime::now_utc().saturating_add(age));
 }
 
-fn expired(cookie: CookieBuilder<'static>) -> Cookie<'static> {
-    cookie.expires(OffsetDateTime::UNIX_EPOCH).finish()
+/// A cookie that unsets a token (`Expires` in 1970).
+fn is_removal(cookie: &Cookie<'_>) -> bool {
+    cookie.expires_datetime() == Some(OffsetDateTime::UNIX_EPOCH)
 }
 
 impl JwtManager {
-    async fn set_cookies(
-        &self,
-        kind: Kind,
-        token: &str,
-        options: &CookieOptions,
-    ) -> Result<JwtCookies, JwtError> {
+    async fn set_cookies(&self, kind: Kind, token: &str) -> Result<JwtCookies, JwtError> {
         let c = self.config();
         let names = kind.names(c);
-        let max_age = options
-            .max_age
-            .or((!c.session_cookie).then_some(NON_SESSION_MAX_AGE));
-        let domain = options.domain.as_deref();
-        let mut cookies = vec![with_lifetime(
-            base(c, names.jwt, token.to_owned(), names.jwt_path, true, domain),
-            max_age,
-        )];
+        let max_age = (!c.session_cookie).then_some(NON_SESSION_MAX_AGE);
+        let mut cookies = vec![base(c, names.jwt, token.to_owned(), names.jwt_path, true)];
         if c.cookie_csrf_protect && c.csrf_in_cookies {
             let csrf = self.get_csrf_token(token).await?;
-            cookies.push(with_lifetime(
-                base(c, names.csrf, csrf, names.csrf_path, false, domain),
-                max_age,
-            ));
+            cookies.push(base(c, names.csrf, csrf, names.csrf_path, false));
+        }
+        if let Some(age) = max_age {
+            cookies
+                .iter_mut()
+                .for_each(|cookie| set_lifetime(cookie, age));
         }
         Ok(JwtCookies(cookies))
     }
 
-    fn unset_cookies(&self, kind: Kind, options: &CookieOptions) -> JwtCookies {
+    fn unset_cookies(&self, kind: Kind) -> JwtCookies {
         let c = self.config();
         let names = kind.names(c);
-        let domain = options.domain.as_deref();
-        let mut cookies = vec![expired(base(
-            c,
-            names.jwt,
-            String::new(),
-            names.jwt_path,
-            true,
-            domain,
-        ))];
+        let mut cookies = vec![base(c, names.jwt, String::new(), names.jwt_path, true)];
         if c.cookie_csrf_protect && c.csrf_in_cookies {
-            cookies.push(expired(base(
-                c,
-                names.csrf,
-                String::new(),
-                names.csrf_path,
-                false,
-                domain,
-            )));
+            cookies.push(base(c, names.csrf, String::new(), names.csrf_path, false));
+        }
+        for cookie in &mut cookies {
+            cookie.set_expires(OffsetDateTime::UNIX_EPOCH);
         }
         JwtCookies(cookies)
     }
 
     /// `set_access_cookies(response, token)`: the access JWT cookie and its CSRF cookie.
     /// Verifies the token fully (its `csrf` claim is read), as flask-jwt-extended does.
+    /// `max_age=` and `domain=` are [`JwtCookies::max_age`] and [`JwtCookies::domain`].
     pub async fn set_access_cookies(&self, token: &str) -> Result<JwtCookies, JwtError> {
-        self.set_cookies(Kind::Access, token, &CookieOptions::default())
-            .await
+        self.set_cookies(Kind::Access, token).await
     }
 
-    /// `set_access_cookies(response, token, max_age=, domain=)`.
-    pub async fn set_access_cookies_with(
-        &self,
-        token: &str,
-        options: &CookieOptions,
-    ) -> Result<JwtCookies, JwtError> {
-        self.set_cookies(Kind::Access, token, options).await
-    }
-
-    /// `set_refresh_cookies(response, token)`.
+    /// `set_refresh_cookies(response, token)`: the refresh JWT cookie and its CSRF cookie.
     pub async fn set_refresh_cookies(&self, token: &str) -> Result<JwtCookies, JwtError> {
-        self.set_cookies(Kind::Refresh, token, &CookieOptions::default())
-            .await
+        self.set_cookies(Kind::Refresh, token).await
     }
 
-    /// `set_refresh_cookies(response, token, max_age=, domain=)`.
-    pub async fn set_refresh_cookies_with(
-        &self,
-        token: &str,
-        options: &CookieOptions,
-    ) -> Result<JwtCookies, JwtError> {
-        self.set_cookies(Kind::Refresh, token, options).await
-    }
-
-    /// `unset_access_cookies(response)`.
+    /// `unset_access_cookies(response)`. `domain=` is [`JwtCookies::domain`].
     pub fn unset_access_cookies(&self) -> JwtCookies {
-        self.unset_cookies(Kind::Access, &CookieOptions::default())
+        self.unset_cookies(Kind::Access)
     }
 
     /// `unset_refresh_cookies(response)`.
     pub fn unset_refresh_cookies(&self) -> JwtCookies {
-        self.unset_cookies(Kind::Refresh, &CookieOptions::default())
+        self.unset_cookies(Kind::Refresh)
     }
 
-    /// `unset_jwt_cookies(response)`: access, then refresh.
+    /// `unset_jwt_cookies(response)`: the access and refresh cookies.
     pub fn unset_jwt_cookies(&self) -> JwtCookies {
-        self.unset_jwt_cookies_with(&CookieOptions::default())
-    }
-
-    /// `unset_*_cookies(response, domain=)` for both kinds (only the domain option applies).
-    pub fn unset_jwt_cookies_with(&self, options: &CookieOptions) -> JwtCookies {
-        self.unset_cookies(Kind::Access, options)
-            .and(self.unset_cookies(Kind::Refresh, options))
-    }
-
-    /// `unset_access_cookies(response, domain=)`.
-    pub fn unset_access_cookies_with(&self, options: &CookieOptions) -> JwtCookies {
-        self.unset_cookies(Kind::Access, options)
-    }
-
-    /// `unset_refresh_cookies(response, domain=)`.
-    pub fn unset_refresh_cookies_with(&self, options: &CookieOptions) -> JwtCookies {
-        self.unset_cookies(Kind::Refresh, options)
+        self.unset_access_cookies()
+            .and(self.unset_refresh_cookies())
     }
 }
 
@@ -388,17 +346,31 @@ mod tests {
     fn overrides_and_csrf_switches() {
         let jwt = manager(|b| b);
         let token = block(jwt.refresh_token("a").encode()).unwrap();
-        let opts = CookieOptions::new()
+        let set = block(jwt.set_refresh_cookies(&token))
+            .unwrap()
             .max_age(Duration::from_secs(3600))
             .domain("override.com");
-        let set = strings(&block(jwt.set_refresh_cookies_with(&token, &opts)).unwrap());
+        let set = strings(&set);
         assert!(
             set[0].contains("Domain=override.com; Max-Age=3600; Expires="),
             "{}",
             set[0]
         );
-        let zero = CookieOptions::new().max_age(Duration::ZERO);
-        let set = strings(&block(jwt.set_refresh_cookies_with(&token, &zero)).unwrap());
+        let unset = strings(
+            &jwt.unset_refresh_cookies()
+                .max_age(Duration::from_secs(3600))
+                .domain("override.com"),
+        );
+        assert_eq!(
+            unset[0],
+            "refresh_token_cookie=; HttpOnly; Path=/; Domain=override.com; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+            "unsetting ignores max_age"
+        );
+        let set = block(jwt.set_refresh_cookies(&token))
+            .unwrap()
+            .max_age(Duration::ZERO)
+            .domain("");
+        let set = strings(&set);
         assert!(
             set[0].ends_with("; HttpOnly; Path=/"),
             "max_age=0 means a session cookie: {}",

@@ -3,7 +3,7 @@
 //!
 //! What is here is what a verifier needs before it knows which key to use (the `kid`, a
 //! tenant claim), and what flask-jwt-extended offers as `get_unverified_jwt_headers`. The
-//! types say so: an [`UnverifiedToken`] is not a [`DecodedToken`](crate::DecodedToken), and a
+//! types say so: an [`UnverifiedToken`] is not a [`DecodedToken`], and a
 //! [`decode_key_loader`](crate::JwtManagerBuilder::decode_key_loader) receives one.
 //!
 //! ```

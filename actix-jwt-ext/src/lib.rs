@@ -27,6 +27,7 @@
 //! let jwt = JwtManager::new(config)?;
 //! let app = test::init_service(
 //!     App::new()
+//!         // One call: the middleware, the extractors and `web::Data<JwtManager>` all find it.
 //!         .configure(jwt.init_app())
 //!         .route("/login", web::post().to(login))
 //!         .service(web::resource("/protected").wrap(jwt_required()).to(protected)),
@@ -50,23 +51,80 @@
 //! # }).unwrap();
 //! ```
 //!
+//! ## The names at the root, as a handler author meets them
+//!
+//! **Configure and register**
+//! - [`JwtConfig`]: the `JWT_*` settings ([`JwtConfig::from_env`], [`JwtConfig::builder`]).
+//! - [`JwtConfigBuilder`]: sets them in code; `build()` checks them.
+//! - [`Secret`]: a secret or private key that never prints (`Debug` and `Display` redact it).
+//! - [`TokenLocation`], [`Expires`], [`Audience`]: typed values of settings.
+//! - [`ConfigError`]: a refused setting, named, at startup.
+//! - [`JwtManager`]: the registered manager; `App::new().configure(jwt.init_app())` is all.
+//! - [`JwtManagerBuilder`]: the loaders (`@jwt.*_loader`), stores, key sets, body limits.
+//! - [`KeySet`], [`KeySetBuilder`]: signing and verifying keys by `kid`, served as a JWKS.
+//! - `RemoteJwks`, `RemoteJwksBuilder`, `rustls` (feature `remote-jwks`): an issuer's keys.
+//! - [`DEFAULT_BODY_LIMIT`], [`DEFAULT_BODY_READ_TIMEOUT`]: how much body, how long, is read.
+//!
+//! **Protect routes**
+//! - [`jwt_required()`]: `@jwt_required()` as middleware for `.wrap(...)`, with options.
+//! - [`JwtRequired`]: those options (`optional`, `fresh`, `refresh`, `locations`, ...).
+//! - [`JwtRequiredMiddleware`]: the middleware service it builds.
+//! - [`ImplicitRefresh`], [`ImplicitRefreshMiddleware`]: re-issue access cookies near expiry.
+//!
+//! **Read the token in a handler**
+//! - [`JwtIdentity`]: `get_jwt_identity()`.
+//! - [`Claims`]: `get_jwt()`, as a map or your own type.
+//! - [`JwtHeader`]: `get_jwt_header()`.
+//! - [`CurrentUser`]: `current_user`, loaded by the user lookup loader.
+//! - [`JwtLocation`]: `get_jwt_request_location()`.
+//! - [`Jwt`]: the whole verified token.
+//! - [`Optional`]: `optional=True` around any of these.
+//! - [`FromJwt`]: make your own extractor from the verified token.
+//! - [`JwtRequestExt`]: the verified token from an `HttpRequest` or `ServiceRequest`.
+//! - [`VerifiedJwt`]: what verification leaves on the request.
+//! - [`verify_jwt_in_request`], [`VerifyInRequest`]: `verify_jwt_in_request()` in a handler.
+//!
+//! **Issue tokens and cookies**
+//! - [`TokenBuilder`]: from [`JwtManager::access_token`] / [`JwtManager::refresh_token`].
+//! - [`Fresh`], [`TokenType`]: a token's freshness and type.
+//! - [`JwtCookies`], [`JwtCookiesExt`]: `set_access_cookies` and friends, added to a response.
+//! - [`NON_SESSION_MAX_AGE`]: the cookies' `Max-Age` when `JWT_SESSION_COOKIE` is off.
+//!
+//! **Decode, revoke, rotate**
+//! - [`Decode`]: from [`JwtManager::decode_token`]; `.csrf_value(..)`, `.allow_expired(..)`.
+//! - [`DecodedToken`]: a verified token's header and claims, read from one parse.
+//! - [`TokenBlocklist`]: a revocation store; [`InMemoryBlocklist`] is one.
+//! - `RedisBlocklist`, `RedisBlocklistBuilder` (feature `redis`): one shared by instances.
+//! - [`BlocklistError`]: why a store could not answer.
+//! - [`TokenPair`], [`FAMILY_CLAIM`]: refresh-token rotation and token families.
+//!
+//! **Errors**
+//! - [`JwtError`]: every failure; answers like flask-jwt-extended, through your loaders.
+//! - [`ErrorKind`]: which failure it is, to match on, log or count.
+//! - [`jsonify`]: a JSON response written as Flask's `jsonify` writes it.
+//!
+//! **Modules**
+//! - [`dangerous`]: reading a token without verifying it.
+//! - [`jsonwebtoken`]: the JWT primitives underneath (keys, `Algorithm`).
+//!
 //! ## Map of flask-jwt-extended
 //!
 //! | flask-jwt-extended | actix-jwt-ext |
 //! |---|---|
 //! | `app.config["JWT_*"]` | [`JwtConfig`] (builder, [`JwtConfig::from_env`]) |
 //! | `JWTManager(app)` / `jwt.init_app(app)` | [`JwtManager::new`] + `App::configure(jwt.init_app())` |
-//! | `@jwt.*_loader` | [`JwtManagerBuilder`] methods ([`callbacks`]) |
+//! | `@jwt.*_loader` | [`JwtManagerBuilder`] methods |
 //! | `create_access_token` / `create_refresh_token` | [`JwtManager::access_token`] / [`JwtManager::refresh_token`] ([`TokenBuilder`]) |
-//! | one key pair, rotation through `decode_key_loader` | [`KeySet`] (keys by `kid`), [`JwtManager::jwks`] / [`JwtManager::serve_jwks`], `RemoteJwks` ([`keys`]) |
+//! | one key pair, rotation through `decode_key_loader` | [`KeySet`] (keys by `kid`), [`JwtManager::jwks`] / [`JwtManager::serve_jwks`], `RemoteJwks` |
 //! | `decode_token`, `get_jti`, `get_csrf_token` | [`JwtManager::decode_token`], [`JwtManager::get_jti`], [`JwtManager::get_csrf_token`] |
-//! | `get_unverified_jwt_headers` | [`get_unverified_jwt_headers`] |
+//! | `get_unverified_jwt_headers` | [`dangerous::get_unverified_jwt_headers`] |
 //! | `@jwt_required(...)` | [`jwt_required()`] middleware, or extractors alone |
 //! | `verify_jwt_in_request(...)` | [`verify_jwt_in_request`] |
-//! | `get_jwt_identity`, `get_jwt`, `get_jwt_header`, `current_user`, `get_jwt_request_location` | [`JwtIdentity`], [`Claims`], [`JwtHeader`], [`CurrentUser`], [`JwtLocation`] ([`extract`]) |
+//! | `get_jwt_identity`, `get_jwt`, `get_jwt_header`, `current_user`, `get_jwt_request_location` | [`JwtIdentity`], [`Claims`], [`JwtHeader`], [`CurrentUser`], [`JwtLocation`] |
 //! | `optional=True` | [`Optional<E>`] / `jwt_required().optional()` |
+//! | `set_access_cookies(resp, token, max_age=, domain=)` | [`JwtManager::set_access_cookies`], then [`JwtCookies::max_age`] / [`JwtCookies::domain`] |
 //! | `token_in_blocklist_loader` | [`TokenBlocklist`] / [`JwtManagerBuilder::token_in_blocklist_loader`] |
-//! | exceptions and default callbacks | [`JwtError`] and [`JwtManager::error_response`] |
+//! | exceptions and default callbacks | [`JwtError`] ([`ErrorKind`]) and [`JwtManager::error_response`] |
 //!
 //! Deliberate differences: configuration is fixed once the manager is built (Flask reads it
 //! live); invalid settings fail at startup with a [`ConfigError`] instead of a 500 at the first
@@ -123,7 +181,7 @@ pub use crate::blocklist::{RedisBlocklist, RedisBlocklistBuilder};
 pub use crate::config::{
     Audience, ConfigError, Expires, JwtConfig, JwtConfigBuilder, Secret, TokenLocation,
 };
-pub use crate::cookies::{CookieOptions, JwtCookies, JwtCookiesExt, NON_SESSION_MAX_AGE};
+pub use crate::cookies::{JwtCookies, JwtCookiesExt, NON_SESSION_MAX_AGE};
 pub use crate::error::{jsonify, JwtError};
 pub use crate::extract::{
     Claims, CurrentUser, FromJwt, Jwt, JwtHeader, JwtIdentity, JwtLocation, JwtRequestExt, Optional,

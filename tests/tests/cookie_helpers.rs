@@ -4,9 +4,9 @@
 //! For each settings variant (one `#[test]`) the same settings go to a `JwtManager` built with
 //! `JwtConfig::from_vars` and to `tests/python/cookie_tool.py` (a bare Flask app configured by
 //! `fje_config`). The library mints an access and a refresh token (one secret on both sides);
-//! then every case of the table runs through the library helper
-//! (`set_*_cookies_with`, `unset_*_cookies_with`, `unset_jwt_cookies_with`, whose output goes
-//! through `HttpResponse::jwt_cookies`) and through the real Flask helper with the same token
+//! then every case of the table runs through the library helper (`set_*_cookies`,
+//! `unset_*_cookies`, `unset_jwt_cookies`, then `JwtCookies::max_age` and `JwtCookies::domain`,
+//! whose output goes through `HttpResponse::jwt_cookies`) and through the real Flask helper with the same token
 //! and arguments, in one Python process per variant. For each case:
 //!
 //! - Flask's headers match the model of the reference (`flask-jwt-extended.md` 3.4 and 6.2:
@@ -33,7 +33,7 @@ use std::collections::BTreeMap;
 use std::thread;
 use std::time::Duration;
 
-use actix_jwt_ext::{CookieOptions, JwtConfig, JwtCookies, JwtCookiesExt as _, JwtManager};
+use actix_jwt_ext::{JwtConfig, JwtCookies, JwtCookiesExt as _, JwtManager};
 use actix_web::http::header::SET_COOKIE;
 use actix_web::HttpResponse;
 use e2e_tests::cookies::{cookie_tool_batch, set_cookie_response, set_cookie_summary, SetCookie};
@@ -127,16 +127,15 @@ impl Case {
         args
     }
 
-    /// The library's options for the same arguments.
-    fn options(&self) -> CookieOptions {
-        let mut options = CookieOptions::new();
+    /// The library's `max_age=` and `domain=` for the same arguments.
+    fn apply(&self, mut cookies: JwtCookies) -> JwtCookies {
         if let Some(age) = self.max_age {
-            options = options.max_age(Duration::from_secs(age));
+            cookies = cookies.max_age(Duration::from_secs(age));
         }
         if let Some(domain) = self.domain {
-            options = options.domain(domain);
+            cookies = cookies.domain(domain);
         }
-        options
+        cookies
     }
 }
 
@@ -368,22 +367,20 @@ async fn library(
     access: &str,
     refresh: &str,
 ) -> Result<Vec<String>, String> {
-    let options = case.options();
     let cookies = match (case.action, case.kind) {
-        (Action::Set, Kind::Access) => jwt.set_access_cookies_with(access, &options).await,
-        (Action::Set, Kind::Refresh) => jwt.set_refresh_cookies_with(refresh, &options).await,
-        (Action::Set, Kind::Both) => match jwt.set_access_cookies_with(access, &options).await {
-            Ok(a) => jwt
-                .set_refresh_cookies_with(refresh, &options)
-                .await
-                .map(|r| a.and(r)),
+        (Action::Set, Kind::Access) => jwt.set_access_cookies(access).await,
+        (Action::Set, Kind::Refresh) => jwt.set_refresh_cookies(refresh).await,
+        (Action::Set, Kind::Both) => match jwt.set_access_cookies(access).await {
+            Ok(a) => jwt.set_refresh_cookies(refresh).await.map(|r| a.and(r)),
             Err(e) => Err(e),
         },
-        (Action::Unset, Kind::Access) => Ok(jwt.unset_access_cookies_with(&options)),
-        (Action::Unset, Kind::Refresh) => Ok(jwt.unset_refresh_cookies_with(&options)),
-        (Action::Unset, Kind::Both) => Ok(jwt.unset_jwt_cookies_with(&options)),
+        (Action::Unset, Kind::Access) => Ok(jwt.unset_access_cookies()),
+        (Action::Unset, Kind::Refresh) => Ok(jwt.unset_refresh_cookies()),
+        (Action::Unset, Kind::Both) => Ok(jwt.unset_jwt_cookies()),
     };
-    cookies.map(header_lines).map_err(|e| format!("{e:?}"))
+    cookies
+        .map(|c| header_lines(case.apply(c)))
+        .map_err(|e| format!("{e:?}"))
 }
 
 /// The `csrf` claim of `token`.

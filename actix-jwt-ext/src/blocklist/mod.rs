@@ -97,7 +97,9 @@ pub(crate) fn retired_id(jti: &str) -> String {
     format!("retired:{jti}")
 }
 
-/// Why a blocklist could not answer.
+/// Why a blocklist could not answer. The crate turns it into a [`JwtError`](crate::JwtError) of
+/// kind [`StoreUnavailable`](crate::ErrorKind::StoreUnavailable) (503), with this error as its
+/// `source()`, rendered like every other error.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BlocklistError {
@@ -107,27 +109,7 @@ pub enum BlocklistError {
         /// The configured capacity.
         capacity: usize,
     },
-    /// The token has no `jti`, so it cannot be revoked by id.
-    #[error("the token has no jti claim")]
-    MissingJti,
     /// The backend cannot be reached or failed.
     #[error("the revocation store is unavailable: {0}")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
-}
-
-impl actix_web::ResponseError for BlocklistError {
-    fn status_code(&self) -> actix_web::http::StatusCode {
-        match self {
-            BlocklistError::MissingJti => actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-            _ => actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-        }
-    }
-
-    fn error_response(&self) -> actix_web::HttpResponse {
-        let message = match self {
-            BlocklistError::MissingJti => "Token has no jti claim",
-            _ => "Service unavailable",
-        };
-        crate::error::json_message(self.status_code(), "msg", message)
-    }
 }

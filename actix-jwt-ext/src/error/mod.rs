@@ -31,7 +31,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
 pub use self::render::jsonify;
-pub(crate) use self::render::{json_message, ErrorLoaders, Renderer};
+pub(crate) use self::render::{ErrorLoaders, Renderer};
 use crate::kind::{ErrorKind, Failure};
 use crate::token::DecodedToken;
 

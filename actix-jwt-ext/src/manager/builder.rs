@@ -81,7 +81,7 @@ impl JwtManagerBuilder {
     }
 
     /// `additional_claims_loader`: extra claims for every new token, from the identity.
-    /// Claims given to the [`TokenBuilder`] win over these.
+    /// Claims given to the [`TokenBuilder`](crate::TokenBuilder) win over these.
     pub fn additional_claims_loader<F>(mut self, f: F) -> Self
     where
         F: Fn(&Value) -> Map<String, Value> + Send + Sync + 'static,
@@ -262,7 +262,7 @@ impl JwtManagerBuilder {
         self
     }
 
-    /// Refresh-token rotation with reuse detection (see [`crate::rotation`]); needs a
+    /// Refresh-token rotation with reuse detection (see [`JwtManager::rotate_refresh_token`](crate::JwtManager::rotate_refresh_token)); needs a
     /// [`blocklist`](Self::blocklist) store. Default off.
     pub fn refresh_rotation(mut self, on: bool) -> Self {
         self.refresh_rotation = on;

@@ -283,7 +283,7 @@ impl<'a> TokenBuilder<'a> {
         Ok((alg, json, signer))
     }
 
-    /// Signs the token. Fails ([`JwtError::Encode`]) only on a programming error: claims that
+    /// Signs the token. Fails (kind [`ErrorKind::Encode`](crate::ErrorKind::Encode)) only on a programming error: claims that
     /// do not serialise, an unknown `alg` header, a key that does not fit the algorithm.
     pub async fn encode(mut self) -> Result<String, JwtError> {
         let manager = self.manager;

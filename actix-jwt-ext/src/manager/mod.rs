@@ -32,7 +32,6 @@ use crate::callbacks::Loaders;
 use crate::config::{ConfigError, JwtConfig};
 use crate::error::{JwtError, Renderer};
 use crate::keys::KeySource;
-use crate::verify::ClaimRules;
 
 /// The JWT manager: one per application, cheap to clone (an `Arc`), shared by all workers.
 ///
@@ -134,18 +133,17 @@ impl JwtManager {
         &self.inner.decode_algorithms
     }
 
-    /// What the registered-claim checks compare against.
-    pub(crate) fn claim_rules(&self) -> ClaimRules<'_> {
-        let inner = &self.inner;
-        ClaimRules {
-            leeway: inner.config.decode_leeway.as_secs_f64(),
-            issuer: inner.decode_issuer.as_deref(),
-            audience: inner.decode_audience.as_deref(),
-            verify_sub: inner.config.verify_sub,
-        }
+    /// `JWT_DECODE_ISSUER`, parsed once.
+    pub(crate) fn decode_issuer(&self) -> Option<&[String]> {
+        self.inner.decode_issuer.as_deref()
     }
 
-    /// `true` when refresh-token rotation is on (see [`crate::rotation`]).
+    /// `JWT_DECODE_AUDIENCE`, parsed once.
+    pub(crate) fn decode_audience(&self) -> Option<&[String]> {
+        self.inner.decode_audience.as_deref()
+    }
+
+    /// `true` when refresh-token rotation is on (see [`JwtManager::rotate_refresh_token`]).
     pub fn refresh_rotation(&self) -> bool {
         self.inner.refresh_rotation
     }

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use crate::kind::{ErrorKind, Failure, TypedClaim};
+use crate::manager::JwtManager;
 use crate::token::{Member, Object};
 
 /// What the registered-claim checks compare against (from the configuration).
@@ -13,6 +14,19 @@ pub(crate) struct ClaimRules<'a> {
     pub(crate) issuer: Option<&'a [String]>,
     pub(crate) audience: Option<&'a [String]>,
     pub(crate) verify_sub: bool,
+}
+
+impl<'a> ClaimRules<'a> {
+    /// The rules of a manager's configuration.
+    pub(crate) fn of(manager: &'a JwtManager) -> Self {
+        let config = manager.config();
+        ClaimRules {
+            leeway: config.decode_leeway.as_secs_f64(),
+            issuer: manager.decode_issuer(),
+            audience: manager.decode_audience(),
+            verify_sub: config.verify_sub,
+        }
+    }
 }
 
 /// A time claim as a number of seconds. PyJWT runs `int()` on it: JSON numbers and booleans

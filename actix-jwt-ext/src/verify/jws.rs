@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use jsonwebtoken::{Algorithm, AlgorithmFamily};
 
-use super::claims::validate_claims;
+use super::claims::{validate_claims, ClaimRules};
 use crate::dangerous::UnverifiedToken;
 use crate::error::JwtError;
 use crate::keys::{KeyRef, Keyring};
@@ -109,7 +109,7 @@ fn verify(
     if !key.verify(alg, raw.signing_input.as_bytes(), raw.signature())? {
         return Err(ErrorKind::BadSignature.into());
     }
-    let rules = manager.claim_rules();
+    let rules = ClaimRules::of(manager);
     let expired = validate_claims(&claims, &rules, options.allow_expired, now_f64())?;
     let identity_claim = manager.identity_claim();
     if !claims.contains(identity_claim) {

@@ -41,7 +41,6 @@ use actix_web::dev::Payload;
 use actix_web::http::Method;
 use actix_web::{HttpMessage as _, HttpRequest};
 
-pub(crate) use self::claims::ClaimRules;
 pub use self::decode::Decode;
 pub(crate) use self::jws::DecodeOptions;
 pub(crate) use self::options::Options;

@@ -11,8 +11,7 @@ use std::collections::HashMap;
 
 use actix_jwt_ext::JwtCookies;
 use actix_jwt_ext::{
-    jwt_required, CookieOptions, JwtConfig, JwtConfigBuilder, JwtCookiesExt as _, JwtManager,
-    TokenLocation,
+    jwt_required, JwtConfig, JwtConfigBuilder, JwtCookiesExt as _, JwtManager, TokenLocation,
 };
 use actix_test::TestServer;
 use actix_web::cookie::SameSite;
@@ -35,11 +34,8 @@ fn manager_of(req: &HttpRequest) -> &JwtManager {
 }
 
 /// `domain=request.args.get("domain")`.
-fn domain_option(args: &DomainArg) -> CookieOptions {
-    match args.get("domain") {
-        Some(domain) => CookieOptions::new().domain(domain.as_str()),
-        None => CookieOptions::new(),
-    }
+fn domain_option(args: &DomainArg) -> &str {
+    args.get("domain").map_or("", String::as_str)
 }
 
 fn with_cookies(cookies: JwtCookies, body: Value) -> HttpResponse {
@@ -50,8 +46,9 @@ async fn access_token(req: HttpRequest, args: DomainArg) -> actix_web::Result<Ht
     let jwt = manager_of(&req);
     let token = jwt.access_token("username").encode().await?;
     let cookies = jwt
-        .set_access_cookies_with(&token, &domain_option(&args))
-        .await?;
+        .set_access_cookies(&token)
+        .await?
+        .domain(domain_option(&args));
     Ok(with_cookies(cookies, json!({"login": true})))
 }
 
@@ -59,23 +56,30 @@ async fn refresh_token(req: HttpRequest, args: DomainArg) -> actix_web::Result<H
     let jwt = manager_of(&req);
     let token = jwt.refresh_token("username").encode().await?;
     let cookies = jwt
-        .set_refresh_cookies_with(&token, &domain_option(&args))
-        .await?;
+        .set_refresh_cookies(&token)
+        .await?
+        .domain(domain_option(&args));
     Ok(with_cookies(cookies, json!({"login": true})))
 }
 
 async fn delete_tokens(req: HttpRequest, args: DomainArg) -> HttpResponse {
-    let cookies = manager_of(&req).unset_jwt_cookies_with(&domain_option(&args));
+    let cookies = manager_of(&req)
+        .unset_jwt_cookies()
+        .domain(domain_option(&args));
     with_cookies(cookies, json!({"logout": true}))
 }
 
 async fn delete_access_tokens(req: HttpRequest, args: DomainArg) -> HttpResponse {
-    let cookies = manager_of(&req).unset_access_cookies_with(&domain_option(&args));
+    let cookies = manager_of(&req)
+        .unset_access_cookies()
+        .domain(domain_option(&args));
     with_cookies(cookies, json!({"access_revoked": true}))
 }
 
 async fn delete_refresh_tokens(req: HttpRequest, args: DomainArg) -> HttpResponse {
-    let cookies = manager_of(&req).unset_refresh_cookies_with(&domain_option(&args));
+    let cookies = manager_of(&req)
+        .unset_refresh_cookies()
+        .domain(domain_option(&args));
     with_cookies(cookies, json!({"refresh_revoked": true}))
 }
 
