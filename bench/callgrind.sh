@@ -14,6 +14,7 @@
 #
 #   bash bench/callgrind.sh                      # N1=200 N2=1200, both routes, ~3 minutes
 #   N1=100 N2=600 ROUTES=protected bash bench/callgrind.sh
+#   EXTRA="before:/work/old/target/release/examples/bench_server" bash bench/callgrind.sh
 #
 # Output files go to target/callgrind/ (OUT=...). Needs valgrind (installed with apt-get when
 # missing and running as root), taskset and python3.
@@ -55,6 +56,11 @@ mkdir -p "$OUT"
 TOKEN=$("$BIN/mint-token")
 
 SERVERS=("actix-jwt-ext:$BIN/examples/bench_server" "handwritten-jwt:$BIN/handwritten-jwt" "bare-actix:$BIN/bare-actix")
+# EXTRA="name:/path/to/binary ..." adds servers measured in the same run, for example the
+# bench_server of an earlier commit (built in a worktree) to compare before and after.
+for extra in ${EXTRA:-}; do
+    SERVERS+=("$extra")
+done
 SERVER_PID=
 
 cleanup() {
@@ -122,6 +128,12 @@ if [ -n "${PER_REQUEST[actix-jwt-ext.protected]:-}" ]; then
     echo "/protected: handwritten-jwt / bare-actix    = $(ratio "$p_hand" "$p_bare") x"
     echo "/protected: auth cost beyond bare Actix: actix-jwt-ext $((p_ours - p_bare)), handwritten-jwt $((p_hand - p_bare)) instructions"
 fi
+for extra in ${EXTRA:-}; do
+    name=${extra%%:*}
+    for route in $ROUTES; do
+        echo "/$route: actix-jwt-ext / $name = $(ratio "${PER_REQUEST[actix-jwt-ext.$route]}" "${PER_REQUEST[$name.$route]}") x"
+    done
+done
 if [ -n "${PER_REQUEST[actix-jwt-ext.open]:-}" ]; then
     echo "/open:      actix-jwt-ext / bare-actix      = $(ratio "${PER_REQUEST[actix-jwt-ext.open]}" "${PER_REQUEST[bare-actix.open]}") x"
     echo "/open:      handwritten-jwt / bare-actix    = $(ratio "${PER_REQUEST[handwritten-jwt.open]}" "${PER_REQUEST[bare-actix.open]}") x"

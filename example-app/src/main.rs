@@ -70,7 +70,6 @@ async fn main() -> std::io::Result<()> {
     let server = HttpServer::new(move || {
         App::new()
             .configure(manager.init_app())
-            .app_data(web::Data::new(manager.clone()))
             // The path only (%U): a token in the query string never reaches the log.
             .wrap(
                 Logger::new("%a \"%{method}xi %U\" %s %b %Dms")

@@ -5,14 +5,14 @@ use actix_jwt_ext::jsonwebtoken::{crypto, Algorithm, EncodingKey};
 use actix_jwt_ext::{JwtConfig, JwtManager};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 
 pub const SECRET: &str = "fuzz-secret-fuzz-secret-fuzz-secret!";
 
 /// Polls to completion with a no-op waker: nothing in the verification path waits on I/O
 /// (no blocklist store is configured), so the futures are ready at once.
-pub fn block_on<F: Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
+pub fn block_on<F: IntoFuture>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f.into_future());
     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
     loop {
         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {

@@ -188,10 +188,7 @@ fn root_names(lib: &str) -> BTreeSet<String> {
 fn crate_docs_list_every_root_name() {
     let lib = std::fs::read_to_string(workspace_root().join("actix-jwt-ext/src/lib.rs")).unwrap();
     let names = root_names(&lib);
-    assert!(
-        names.len() > 40 && names.contains("dangerous"),
-        "{names:?}"
-    );
+    assert!(names.len() > 40 && names.contains("dangerous"), "{names:?}");
     let docs: Vec<&str> = lib
         .lines()
         .filter_map(|l| l.strip_prefix("//! - "))

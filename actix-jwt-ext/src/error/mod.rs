@@ -123,6 +123,7 @@ impl JwtError {
     }
 
     /// A remote issuer's keys cannot be had; `reason` is kept as the source, for logs.
+    #[cfg(feature = "remote-jwks")]
     pub(crate) fn keys_unavailable(reason: impl Into<String>) -> Self {
         Self::new(ErrorKind::KeysUnavailable).with_source(reason.into())
     }

@@ -1,6 +1,6 @@
 //! Target 3: cookie and CSRF parsing: the input as a `Cookie` header line (GET and POST),
 //! and as the `X-CSRF-TOKEN` value on a POST carrying a valid access-token cookie.
-use actix_jwt_ext::{verify_jwt_in_request, verify_jwt_in_request_with_body, JwtRequired};
+use actix_jwt_ext::{jwt_required, verify_jwt_in_request};
 use actix_jwt_ext_fuzz::*;
 use actix_web::http::header::HeaderValue;
 use actix_web::test::TestRequest;
@@ -30,7 +30,7 @@ fn main() {
                     .insert_header(("Cookie", format!("access_token_cookie={access}; refresh_token_cookie={refresh}")))
                     .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
                     .to_http_request();
-                let _ = block_on(verify_jwt_in_request_with_body(&req, Some(rest), opts));
+                let _ = block_on(verify_jwt_in_request(&req, opts).body(rest.to_vec()));
                 return;
             }
         };

@@ -1,6 +1,6 @@
 //! Target 2: token lookup through `verify_jwt_in_request`: the input as `Authorization`
 //! header value(s), as a query string, and as a JSON body.
-use actix_jwt_ext::{verify_jwt_in_request, verify_jwt_in_request_with_body, JwtRequired};
+use actix_jwt_ext::{jwt_required, verify_jwt_in_request};
 use actix_jwt_ext_fuzz::*;
 use actix_web::http::header::HeaderValue;
 use actix_web::http::Uri;
@@ -41,7 +41,7 @@ fn main() {
                     .app_data(jwt.clone())
                     .insert_header(("Content-Type", "application/json"))
                     .to_http_request();
-                let _ = block_on(verify_jwt_in_request_with_body(&req, Some(rest), opts));
+                let _ = block_on(verify_jwt_in_request(&req, opts).body(rest.to_vec()));
             }
             // the input as the token after "Bearer " (arbitrary bytes reach the token parser)
             _ => {
