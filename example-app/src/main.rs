@@ -12,7 +12,7 @@ mod settings;
 mod users;
 
 use actix_web::middleware::Logger;
-use actix_web::{web, App, HttpServer};
+use actix_web::{App, HttpServer};
 
 use crate::settings::Settings;
 

@@ -493,6 +493,34 @@ impl Server {
     pub fn send(&self, req: &Request) -> Response {
         send(&self.base_url, req)
     }
+
+    /// Sends SIGTERM (with kill(1)) and waits at most `timeout` for the process to exit: its
+    /// exit status, or `None` when it is still running then (it is killed on drop).
+    ///
+    /// # Panics
+    /// When kill(1) cannot be run or fails while the process is still running.
+    pub fn terminate(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let status = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap_or_else(|e| panic!("kill(1): {e}"));
+        if !status.success() {
+            // It may have exited meanwhile; otherwise the signal was not sent.
+            if let Ok(Some(exit)) = self.child.try_wait() {
+                return Some(exit);
+            }
+            panic!("kill -TERM {}: {status}", self.child.id());
+        }
+        let deadline = Instant::now() + timeout;
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(exit)) => return Some(exit),
+                Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(20)),
+                _ => return None,
+            }
+        }
+    }
 }
 
 impl Drop for Server {

@@ -11,6 +11,9 @@
 //! - The example app: `JWT_KEYS_DIR` + `JWT_KEYS_RELOAD` rotate by adding and removing files
 //!   without a restart; a bad file at startup stops it (exit 2), on reload keeps the previous
 //!   keys; a short `SECRET_KEY` is a logged warning.
+//! - What is not a key file in `JWT_KEYS_DIR` (a FIFO, a 1 MiB file, a file of two PEM
+//!   blocks): refused on reload with one log line naming the file, the previous keys served
+//!   meanwhile, later rotations still picked up, and SIGTERM still prompt with a FIFO there.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -1192,4 +1195,197 @@ fn example_app_warns_about_a_short_secret() {
     let text = server.wait_for_stderr("/protected");
     assert!(text.contains("/protected"), "no request log:\n{text}");
     assert!(!text.contains("shorter"), "{text}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. The example app: what is not a key file in JWT_KEYS_DIR
+// ---------------------------------------------------------------------------------------------
+
+/// The example app on a directory holding `2026-01-ed.pem`, reloading every second.
+fn app_on_key_dir(keys: &TempDir) -> Server {
+    put(
+        keys.path(),
+        "2026-01-ed.pem",
+        &fixture("ed25519_private.pem"),
+    );
+    let dir = keys.path().to_str().unwrap().to_owned();
+    let server = Server::example_app(&[
+        ("JWT_KEYS_DIR", dir.as_str()),
+        ("JWT_KEYS_RELOAD", "1"),
+        ("RUST_LOG", "info"),
+    ]);
+    assert_eq!(kid_of(&login(&server)), "2026-01-ed");
+    server
+}
+
+/// The stderr lines that mention `needle`.
+fn lines_with(server: &Server, needle: &str) -> Vec<String> {
+    server
+        .stderr()
+        .lines()
+        .filter(|l| l.contains(needle))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Waits for the reload error that refuses `<kid>.pem`: the line names the setting, the kid
+/// and the file's path, says `reason`, and holds no key material.
+fn refusal_logged(server: &Server, keys: &TempDir, kid: &str, reason: &str) -> String {
+    let file = keys.path().join(format!("{kid}.pem"));
+    let file = file.to_str().unwrap().to_owned();
+    let line = poll(server, &format!("a reload error naming {file}"), || {
+        lines_with(server, &file).into_iter().next()
+    });
+    assert!(line.contains("ERROR"), "{line}");
+    assert!(
+        line.contains("JWT_KEYS_DIR: keeping the previous keys: "),
+        "{line}"
+    );
+    assert!(line.contains(&format!("key \"{kid}\"")), "{line}");
+    assert!(line.contains(reason), "{line}");
+    let all = server.stderr();
+    assert!(!all.contains("BEGIN"), "key material in the log:\n{all}");
+    line
+}
+
+/// The app still serves the keys it had: 2026-01-ed signs, its tokens verify, JWKS unchanged.
+fn still_serving_the_first_key(server: &Server, what: &str) {
+    let t = login(server);
+    assert_eq!(kid_of(&t), "2026-01-ed", "{what}: the current key");
+    assert_eq!(
+        protected(server, &t),
+        (200, json!({"logged_in_as": "test"})),
+        "{what}"
+    );
+    assert_eq!(served_kids_of(server), ["2026-01-ed"], "{what}");
+}
+
+/// Three reload ticks pass, and the refusal of `file` is still logged once only.
+fn logged_once(server: &Server, file: &Path) {
+    std::thread::sleep(Duration::from_millis(3500));
+    let file = file.to_str().unwrap();
+    let lines = lines_with(server, file);
+    assert_eq!(
+        lines.len(),
+        1,
+        "logged again and again:\n{}",
+        lines.join("\n")
+    );
+}
+
+/// A new key file is picked up: logins are signed with `kid` within 10 s.
+fn rotated_to(server: &Server, keys: &TempDir, kid: &str, pem_fixture: &str) {
+    put(keys.path(), &format!("{kid}.pem"), &fixture(pem_fixture));
+    let t = poll(server, &format!("a login signed by {kid}"), || {
+        let t = login(server);
+        (kid_of(&t) == kid).then_some(t)
+    });
+    assert_eq!(
+        protected(server, &t),
+        (200, json!({"logged_in_as": "test"}))
+    );
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap_or_else(|e| panic!("mkfifo(1): {e}"));
+    assert!(made.success(), "mkfifo {}", path.display());
+}
+
+#[cfg(unix)]
+#[test]
+fn example_app_refuses_a_fifo_without_stalling_reloads_or_shutdown() {
+    let keys = TempDir::new();
+    let mut server = app_on_key_dir(&keys);
+    let fifo = keys.path().join("k9.pem");
+
+    // A FIFO: refused at once (nothing ever writes to it), logged once, old keys kept.
+    mkfifo(&fifo);
+    refusal_logged(
+        &server,
+        &keys,
+        "k9",
+        "is a FIFO (named pipe), not a regular file",
+    );
+    still_serving_the_first_key(&server, "FIFO in the directory");
+    logged_once(&server, &fifo);
+
+    // The reloads go on: once the FIFO is gone, a new key is picked up.
+    std::fs::remove_file(&fifo).unwrap();
+    rotated_to(&server, &keys, "2026-02-ec", "ec_private.pem");
+
+    // A FIFO again, then SIGTERM: the app exits promptly, and cleanly.
+    mkfifo(&fifo);
+    poll(&server, "the second FIFO refused", || {
+        (lines_with(&server, fifo.to_str().unwrap()).len() == 2).then_some(())
+    });
+    assert_eq!(kid_of(&login(&server)), "2026-02-ec", "keys kept");
+    let started = Instant::now();
+    let exit = server.terminate(Duration::from_secs(5));
+    let took = started.elapsed();
+    let exit = exit.unwrap_or_else(|| {
+        panic!(
+            "still running 5 s after SIGTERM\n--- stderr ---\n{}",
+            server.stderr()
+        )
+    });
+    assert!(exit.success(), "exit after SIGTERM: {exit} ({took:?})");
+}
+
+#[test]
+fn example_app_refuses_an_oversized_key_file_and_keeps_serving() {
+    let keys = TempDir::new();
+    let server = app_on_key_dir(&keys);
+    // A real key followed by 1 MiB of padding: refused for its size, before it is read.
+    let mut big = fixture("rsa_private.pem");
+    big.push_str(&"\n".repeat(1024 * 1024 - big.len()));
+    assert_eq!(big.len(), 1_048_576);
+    put(keys.path(), "2026-09-big.pem", &big);
+    let limit = KeySet::MAX_PEM_FILE_SIZE;
+    let line = refusal_logged(
+        &server,
+        &keys,
+        "2026-09-big",
+        &format!("is 1048576 bytes, more than the limit of {limit} bytes for a key file"),
+    );
+    assert_eq!(limit, 65_536, "{line}");
+    still_serving_the_first_key(&server, "a 1 MiB file in the directory");
+    logged_once(&server, &keys.path().join("2026-09-big.pem"));
+
+    // Once it is gone, the directory loads again, and rotates.
+    std::fs::remove_file(keys.path().join("2026-09-big.pem")).unwrap();
+    rotated_to(&server, &keys, "2026-10-ec", "ec_private.pem");
+}
+
+#[test]
+fn example_app_refuses_a_pem_file_of_two_blocks_naming_it() {
+    let keys = TempDir::new();
+    let server = app_on_key_dir(&keys);
+    // Two keys in one file (its name sorts last: it would be current if it loaded).
+    let two = format!(
+        "{}{}",
+        fixture("ec_private.pem"),
+        fixture("ed25519_other_private.pem")
+    );
+    put(keys.path(), "2026-12-pair.pem", &two);
+    refusal_logged(
+        &server,
+        &keys,
+        "2026-12-pair",
+        "holds 2 PEM blocks (PRIVATE KEY, PRIVATE KEY); a key file holds one key",
+    );
+    still_serving_the_first_key(&server, "a two-key file in the directory");
+    logged_once(&server, &keys.path().join("2026-12-pair.pem"));
+
+    // The same file with one key only: it loads, and becomes current.
+    put(keys.path(), "2026-12-pair.pem", &fixture("ec_private.pem"));
+    let t = poll(&server, "a login signed by 2026-12-pair", || {
+        let t = login(&server);
+        (kid_of(&t) == "2026-12-pair").then_some(t)
+    });
+    assert_header(&t, Algorithm::ES256, "2026-12-pair");
+    assert_eq!(served_kids_of(&server), ["2026-01-ed", "2026-12-pair"]);
 }

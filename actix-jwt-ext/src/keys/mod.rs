@@ -48,6 +48,7 @@
 //! ```
 
 mod checks;
+mod file;
 mod jwk;
 mod material;
 #[cfg(feature = "remote-jwks")]

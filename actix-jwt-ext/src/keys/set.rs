@@ -93,6 +93,10 @@ impl KeySet {
         KeySetBuilder::default()
     }
 
+    /// The largest key file [`from_pem_dir`](Self::from_pem_dir) reads: 64 KiB, ten times
+    /// an 8192-bit RSA private key in PEM. A larger `<kid>.pem` file is refused unread.
+    pub const MAX_PEM_FILE_SIZE: u64 = 64 * 1024;
+
     /// Reads every `<kid>.pem` file of a directory (`JWT_KEYS_DIR`); other files are ignored.
     ///
     /// A file holding a private key signs and verifies; one holding only a public key
@@ -101,6 +105,22 @@ impl KeySet {
     /// PS512), ES256 or ES384 by curve, EdDSA for Ed25519. The current key is `current` when
     /// given (`JWT_CURRENT_KID`), otherwise the private key whose `kid` sorts last, so that
     /// date-named files (`2026-11-01.pem`) rotate by adding a file.
+    ///
+    /// Each `<kid>.pem` must be a regular file (or a symbolic link to one) of at most
+    /// [`MAX_PEM_FILE_SIZE`](Self::MAX_PEM_FILE_SIZE) bytes holding one PEM block (plus, for a
+    /// SEC1 EC key, the `EC PARAMETERS` block `openssl ecparam -genkey` writes before it).
+    /// Anything else is an error naming the file: a FIFO, socket, device or directory (refused
+    /// without being opened for a blocking read, so a FIFO never stalls the call), a larger
+    /// file (refused before it is read, and never read past the limit if it grows), or a file
+    /// holding two keys, a key and a certificate, etc. (of which only one would be used).
+    ///
+    /// This reads files: from async code, call it off the runtime's threads
+    /// (`actix_web::rt::task::spawn_blocking`).
+    ///
+    /// # Errors
+    /// [`ConfigError::KeySet`] naming the `kid` and the file, [`ConfigError::Invalid`] for a
+    /// directory that cannot be read or holds no `.pem` file (setting `JWT_KEYS_DIR`), or
+    /// for a non-RSA `rsa_algorithm` (setting `JWT_ALGORITHM`). Never the content of a key.
     pub fn from_pem_dir(
         dir: impl AsRef<Path>,
         rsa_algorithm: Algorithm,
@@ -136,8 +156,8 @@ impl KeySet {
             let Some(kid) = path.file_stem().and_then(|s| s.to_str()) else {
                 continue;
             };
-            let pem = std::fs::read_to_string(&path)
-                .map_err(|e| problem(kid, format!("cannot read {}: {e}", path.display())))?;
+            let pem = super::file::read_pem_file(&path, Self::MAX_PEM_FILE_SIZE)
+                .map_err(|reason| problem(kid, reason))?;
             files.insert(kid.to_owned(), pem);
         }
         if files.is_empty() {
@@ -569,6 +589,134 @@ mod tests {
         assert_eq!(e.setting(), Some("JWT_KEYS_DIR"));
         let e = KeySet::from_pem_dir(&dir, Algorithm::ES256, None).unwrap_err();
         assert_eq!(e.setting(), Some("JWT_ALGORITHM"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A fresh directory holding `good.pem` (an Ed25519 private key).
+    fn key_dir(name: &str) -> std::path::PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("actix-jwt-ext-keys-{name}-{}", std::process::id()));
+        std::fs::remove_dir_all(&dir).ok();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("good.pem"), ED_PRIVATE).unwrap();
+        dir
+    }
+
+    /// `from_pem_dir(dir)`, in a thread: `None` when it does not return within 5 s.
+    fn load_within_5s(dir: &Path) -> Option<Result<KeySet, ConfigError>> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let dir = dir.to_owned();
+        std::thread::spawn(move || {
+            let _ = tx.send(KeySet::from_pem_dir(&dir, Algorithm::RS256, None));
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(5)).ok()
+    }
+
+    /// The directory is refused, naming `kid`, its file, and `reason`, with no key material.
+    fn refused(dir: &Path, kid: &str, reason: &str) {
+        let e = load_within_5s(dir)
+            .unwrap_or_else(|| panic!("{kid}.pem: from_pem_dir blocked for 5 s"))
+            .unwrap_err();
+        assert_eq!(e.setting(), Some("JWT_KEYS_DIR"), "{e}");
+        let msg = e.to_string();
+        let file = dir.join(format!("{kid}.pem"));
+        assert!(msg.contains(&format!("key \"{kid}\"")), "{msg}");
+        assert!(msg.contains(&file.display().to_string()), "{msg}");
+        assert!(msg.contains(reason), "{msg}");
+        assert!(!msg.contains("BEGIN") && !msg.contains("MC4CAQ"), "{msg}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_refused_without_blocking() {
+        let dir = key_dir("fifo");
+        let fifo = dir.join("k9.pem");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success(), "mkfifo {}", fifo.display());
+        refused(&dir, "k9", "is a FIFO (named pipe), not a regular file");
+        std::fs::remove_file(&fifo).unwrap();
+        let set = load_within_5s(&dir).unwrap().unwrap();
+        assert_eq!(set.kids().collect::<Vec<_>>(), ["good"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_socket_is_refused() {
+        let dir = key_dir("socket");
+        let _listener = std::os::unix::net::UnixListener::bind(dir.join("sock.pem")).unwrap();
+        refused(&dir, "sock", "is a socket, not a regular file");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_directory_entry_is_refused() {
+        let dir = key_dir("subdir");
+        std::fs::create_dir(dir.join("nested.pem")).unwrap();
+        refused(&dir, "nested", "is a directory, not a regular file");
+        std::fs::remove_dir(dir.join("nested.pem")).unwrap();
+        assert!(KeySet::from_pem_dir(&dir, Algorithm::RS256, None).is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_oversized_file_is_refused_unread() {
+        assert_eq!(KeySet::MAX_PEM_FILE_SIZE, 64 * 1024);
+        let dir = key_dir("big");
+        // A valid key padded past the cap: refused for its size, not for its content.
+        let limit = usize::try_from(KeySet::MAX_PEM_FILE_SIZE).unwrap();
+        let mut big = RSA_PRIVATE.to_owned();
+        big.push_str(&"\n".repeat(limit + 1 - big.len()));
+        std::fs::write(dir.join("big.pem"), &big).unwrap();
+        refused(
+            &dir,
+            "big",
+            &format!("is {} bytes, more than the limit of 65536 bytes", limit + 1),
+        );
+        // At the cap exactly, the same padding reads (and the key loads).
+        big.pop();
+        std::fs::write(dir.join("big.pem"), &big).unwrap();
+        let set = KeySet::from_pem_dir(&dir, Algorithm::RS256, None).unwrap();
+        assert_eq!(set.algorithm("big"), Some(Algorithm::RS256));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_file_of_two_pem_blocks_is_refused() {
+        let dir = key_dir("two");
+        std::fs::write(dir.join("pair.pem"), format!("{RSA_PRIVATE}{RSA_PUBLIC}")).unwrap();
+        refused(&dir, "pair", "holds 2 PEM blocks (PRIVATE KEY, PUBLIC KEY)");
+        std::fs::write(dir.join("pair.pem"), format!("{ED_PRIVATE}\n{EC_PRIVATE}")).unwrap();
+        refused(&dir, "pair", "holds 2 PEM blocks");
+        // One key, after the EC PARAMETERS block of `openssl ecparam -genkey`: one key.
+        std::fs::write(dir.join("pair.pem"), SEC1_P384).unwrap();
+        let set = KeySet::from_pem_dir(&dir, Algorithm::RS256, None).unwrap();
+        assert_eq!(set.algorithm("pair"), Some(Algorithm::ES384));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_file_that_is_not_text_is_refused() {
+        let dir = key_dir("binary");
+        std::fs::write(dir.join("der.pem"), [0x30, 0x82, 0xff, 0xfe]).unwrap();
+        refused(&dir, "der", "is not a PEM file (not UTF-8 text)");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_to_a_key_file_loads() {
+        // Kubernetes mounts secrets as symbolic links into a `..data` directory.
+        let dir = key_dir("symlink");
+        std::fs::create_dir(dir.join("..data")).unwrap();
+        std::fs::write(dir.join("..data").join("linked.pem"), EC_PRIVATE).unwrap();
+        std::os::unix::fs::symlink("..data/linked.pem", dir.join("linked.pem")).unwrap();
+        let set = load_within_5s(&dir).unwrap().unwrap();
+        assert_eq!(set.kids().collect::<Vec<_>>(), ["good", "linked"]);
+        assert_eq!(set.algorithm("linked"), Some(Algorithm::ES256));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
