@@ -72,11 +72,11 @@
 //! - [`ImplicitRefresh`], [`ImplicitRefreshMiddleware`]: re-issue access cookies near expiry.
 //!
 //! **Read the token in a handler**
-//! - [`JwtIdentity`]: `get_jwt_identity()`.
+//! - [`JwtIdentity`]: the identity, `get_jwt_identity()`.
 //! - [`Claims`]: `get_jwt()`, as a map or your own type.
-//! - [`JwtHeader`]: `get_jwt_header()`.
+//! - [`JwtHeader`]: the JOSE header, `get_jwt_header()`.
 //! - [`CurrentUser`]: `current_user`, loaded by the user lookup loader.
-//! - [`JwtLocation`]: `get_jwt_request_location()`.
+//! - [`JwtLocation`]: where the token was, `get_jwt_request_location()`.
 //! - [`Jwt`]: the whole verified token.
 //! - [`Optional`]: `optional=True` around any of these.
 //! - [`FromJwt`]: make your own extractor from the verified token.

@@ -9,6 +9,7 @@
 
 mod common;
 
+use std::future::IntoFuture as _;
 use std::hint::black_box;
 use std::time::{Duration, SystemTime};
 
@@ -24,7 +25,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let jwt = JwtManager::new(JwtConfig::builder().secret_key(BENCH_SECRET).build()?)?;
     let token = mint_token(&jwt, Duration::from_secs(3600))?;
     let verifier = Verifier::new(BENCH_SECRET.as_bytes());
-    let ours_ok = matches!(jwt.decode_token(&token).now_or_never(), Some(Ok(_)));
+    let ours_ok = matches!(
+        jwt.decode_token(&token).into_future().now_or_never(),
+        Some(Ok(_))
+    );
     if !ours_ok || verifier.verify(&token).is_err() {
         return Err("the benchmark token does not verify".into());
     }
@@ -32,7 +36,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut c = common::criterion();
     let mut group = c.benchmark_group(GROUP);
     group.bench_function("actix-jwt-ext", |b| {
-        b.iter(|| jwt.decode_token(black_box(&token)).now_or_never())
+        b.iter(|| {
+            jwt.decode_token(black_box(&token))
+                .into_future()
+                .now_or_never()
+        })
     });
     group.bench_function("jsonwebtoken", |b| {
         b.iter(|| verifier.verify(black_box(&token)))

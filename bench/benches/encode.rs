@@ -1,4 +1,4 @@
-//! Token creation: actix-jwt-ext's `create_access_token` against `jsonwebtoken::encode` of the
+//! Token creation: actix-jwt-ext's `access_token(..).encode()` against `jsonwebtoken::encode` of the
 //! same claim set (flask-jwt-extended's: `fresh, iat, jti, type, sub, nbf, csrf, exp`, with
 //! fresh `jti`/`csrf` UUIDs and timestamps each time, as both would in a login handler).
 //!

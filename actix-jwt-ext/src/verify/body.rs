@@ -128,7 +128,7 @@ impl Tee {
     /// refused body is a payload error there, never a shorter body.
     pub(crate) async fn read(self, limit: usize, deadline: Duration) -> Result<Bytes, JwtError> {
         let result = read(self.declared, self.original, limit, deadline).await;
-        (self.feed)(result.as_ref().map(Bytes::clone).map_err(payload_error));
+        (self.feed)(result.as_ref().cloned().map_err(payload_error));
         result
     }
 }

@@ -52,12 +52,26 @@ impl JwtManager {
 }
 
 /// A decode [`JwtManager::decode_token`] starts; `.await` it.
-#[derive(Debug)]
 #[must_use = "the token is decoded when awaited"]
 pub struct Decode<'a> {
     manager: &'a JwtManager,
     token: &'a str,
     options: DecodeOptions<'a>,
+}
+
+/// Shows the options; never the token (a bearer credential) nor the CSRF value.
+impl std::fmt::Debug for Decode<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decode")
+            .field("manager", self.manager)
+            .field("token_len", &self.token.len())
+            .field(
+                "csrf_value",
+                &self.options.csrf_value.map(|_| "[redacted]"),
+            )
+            .field("allow_expired", &self.options.allow_expired)
+            .finish()
+    }
 }
 
 impl<'a> Decode<'a> {

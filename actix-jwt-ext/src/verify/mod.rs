@@ -232,12 +232,24 @@ pub fn verify_jwt_in_request<'a>(
 }
 
 /// The verification [`verify_jwt_in_request`] starts; `.await` it.
-#[derive(Debug)]
 #[must_use = "verification runs when awaited"]
 pub struct VerifyInRequest<'a> {
     req: &'a HttpRequest,
     options: &'a JwtRequired,
     body: Option<actix_web::web::Bytes>,
+}
+
+/// Shows the request's method and path and the options; never the query string, the
+/// headers or the body, which may carry the token and the CSRF value.
+impl std::fmt::Debug for VerifyInRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyInRequest")
+            .field("method", self.req.method())
+            .field("path", &self.req.path())
+            .field("options", self.options)
+            .field("body_len", &self.body.as_ref().map(|b| b.len()))
+            .finish()
+    }
 }
 
 impl VerifyInRequest<'_> {

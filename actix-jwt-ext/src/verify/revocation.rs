@@ -25,7 +25,7 @@ pub(crate) async fn revoked_in(
     store: &dyn TokenBlocklist,
     token: &DecodedToken,
 ) -> Result<bool, JwtError> {
-    let family = token.string_claim(FAMILY_CLAIM).map(|f| family_id(f));
+    let family = token.string_claim(FAMILY_CLAIM).map(family_id);
     let both: [&str; 2];
     let one: [&str; 1];
     let ids: &[&str] = match (token.jti(), family.as_deref()) {
