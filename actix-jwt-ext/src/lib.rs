@@ -174,6 +174,8 @@ mod verify;
 
 #[cfg(test)]
 mod proptests;
+#[cfg(test)]
+mod redaction_tests;
 
 pub use crate::blocklist::{BlocklistError, InMemoryBlocklist, TokenBlocklist, FAMILY_CLAIM};
 #[cfg(feature = "redis")]

@@ -650,6 +650,14 @@ fn every_exception_is_answered_like_flask_jwt_extended() {
                 .unwrap(),
         )
         .unwrap();
+        let prefixed = JwtManager::new(
+            base()
+                .token_location([TokenLocation::QueryString])
+                .query_string_value_prefix("Bearer ")
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
         let aud = JwtManager::new(
             base()
                 .decode_audience(["api"])
@@ -704,7 +712,7 @@ fn every_exception_is_answered_like_flask_jwt_extended() {
             (
                 "InvalidQueryParamError",
                 run(
-                    &cookies,
+                    &prefixed,
                     atest::TestRequest::get().uri("/?jwt=xyz"),
                     jwt_required(),
                 )

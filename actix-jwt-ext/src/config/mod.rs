@@ -51,6 +51,7 @@ use jsonwebtoken::{Algorithm, AlgorithmFamily};
 
 pub use self::builder::JwtConfigBuilder;
 pub use self::error::ConfigError;
+pub(crate) use self::secret::without_userinfo;
 pub use self::secret::Secret;
 pub use self::types::{Audience, Expires, TokenLocation};
 

@@ -51,3 +51,16 @@ impl std::fmt::Display for Secret {
         f.write_str("[redacted]")
     }
 }
+
+/// `url` with its user information (`user:password@`) replaced by `[redacted]@`, for `Debug`
+/// output (a string that is not a URL with user information is returned as it is).
+pub(crate) fn without_userinfo(url: &str) -> std::borrow::Cow<'_, str> {
+    let start = url.find("://").map_or(0, |at| at + 3);
+    let authority_len = url[start..]
+        .find(['/', '?', '#'])
+        .unwrap_or(url.len() - start);
+    match url[start..start + authority_len].rfind('@') {
+        Some(at) => format!("{}[redacted]{}", &url[..start], &url[start + at..]).into(),
+        None => url.into(),
+    }
+}

@@ -10,6 +10,7 @@ use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::Value;
 
 use super::checks::check_public_key;
+use crate::config::without_userinfo;
 use crate::config::ConfigError;
 use crate::error::JwtError;
 
@@ -77,11 +78,18 @@ pub struct RemoteJwks {
     inner: Arc<Inner>,
 }
 
+/// Shows the addresses without their user information (it may hold a password).
 impl std::fmt::Debug for RemoteJwks {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RemoteJwks")
-            .field("issuer", &self.inner.issuer)
-            .field("jwks_uri", &self.inner.jwks_uri)
+            .field(
+                "issuer",
+                &self.inner.issuer.as_deref().map(without_userinfo),
+            )
+            .field(
+                "jwks_uri",
+                &self.inner.jwks_uri.as_deref().map(without_userinfo),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -485,7 +493,7 @@ fn check_url(url: &str, allow_http: bool) -> Result<(), String> {
 }
 
 /// Settings of a [`RemoteJwks`], with their defaults.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "call `.build()` to get the RemoteJwks"]
 pub struct RemoteJwksBuilder {
     issuer: Option<String>,
@@ -499,6 +507,33 @@ pub struct RemoteJwksBuilder {
     max_document_size: usize,
     allow_http: bool,
     tls: Option<Arc<rustls::ClientConfig>>,
+}
+
+/// Shows the settings, the addresses without their user information (it may hold a
+/// password), and whether the TLS settings are custom.
+impl std::fmt::Debug for RemoteJwksBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RemoteJwksBuilder")
+            .field("issuer", &self.issuer.as_deref().map(without_userinfo))
+            .field("discover", &self.discover)
+            .field("jwks_uri", &self.jwks_uri.as_deref().map(without_userinfo))
+            .field("audience", &self.audience)
+            .field("algorithms", &self.algorithms)
+            .field("refetch_interval", &self.refetch_interval)
+            .field("max_age", &self.max_age)
+            .field("timeout", &self.timeout)
+            .field("max_document_size", &self.max_document_size)
+            .field("allow_http", &self.allow_http)
+            .field(
+                "tls_config",
+                &if self.tls.is_some() {
+                    "custom"
+                } else {
+                    "default"
+                },
+            )
+            .finish()
+    }
 }
 
 /// TLS for fetches: rustls on aws-lc-rs (named here, so that a process whose rustls has

@@ -42,7 +42,6 @@ pub struct JwtManager {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
 struct Inner {
     config: JwtConfig,
     keys: KeySource,
@@ -61,6 +60,35 @@ struct Inner {
     decode_issuer: Option<Vec<String>>,
     /// `JWT_DECODE_AUDIENCE`, or the remote issuer's audience.
     decode_audience: Option<Vec<String>>,
+}
+
+/// Shows every setting: the keys and loaders as their own `Debug` shows them (never a key),
+/// and the issuers without the user information of a URL (a remote issuer's address may hold
+/// a password).
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let issuers = self.decode_issuer.as_ref().map(|issuers| {
+            issuers
+                .iter()
+                .map(|i| crate::config::without_userinfo(i))
+                .collect::<Vec<_>>()
+        });
+        f.debug_struct("Inner")
+            .field("config", &self.config)
+            .field("keys", &self.keys)
+            .field("loaders", &self.loaders)
+            .field("renderer", &self.renderer)
+            .field("decode_algorithms", &self.decode_algorithms)
+            .field("identity_claim", &self.identity_claim)
+            .field("blocklist", &self.blocklist)
+            .field("body_limit", &self.body_limit)
+            .field("body_read_timeout", &self.body_read_timeout)
+            .field("refresh_rotation", &self.refresh_rotation)
+            .field("default_header", &self.default_header)
+            .field("decode_issuer", &issuers)
+            .field("decode_audience", &self.decode_audience)
+            .finish()
+    }
 }
 
 impl std::fmt::Debug for dyn TokenBlocklist {

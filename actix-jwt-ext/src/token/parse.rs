@@ -9,6 +9,13 @@
 //! than its limit, a number out of range, invalid UTF-8) is refused here too, before any check:
 //! there is no second reader that could disagree with the first. Member names are unescaped
 //! the same way. A name that repeats keeps its last value, as Python's `json.loads` does.
+//!
+//! Objects are built by this module's visitor at every depth, never by `serde_json::Value`'s:
+//! with serde_json's `raw_value` feature (which any crate of an application may enable: features are unified), that visitor reads an
+//! object whose first name is `$serde_json::private::RawValue` as the JSON text of its value
+//! (`{"$serde_json::private::RawValue":"[1]"}` becomes `[1]`, and a value that is not a string
+//! is refused), where JSON and Python's `json.loads` see an object with that member. Here such
+//! a member is a member like any other, at every depth.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -201,9 +208,22 @@ impl<'de> de::Deserialize<'de> for SlotRef<'de> {
 }
 
 /// Builds what `serde_json::Value`'s own visitor builds, except that a string without escapes
-/// stays borrowed. Nested arrays and objects are handed to `Value` itself, on the same
-/// deserializer, so its recursion limit and checks apply unchanged.
+/// stays borrowed, and that no object name is special (see the module docs). Nested arrays and
+/// objects are read by this visitor too ([`Nested`]), on the same deserializer, so its
+/// recursion limit and checks apply unchanged.
 struct SlotVisitor;
+
+/// A value inside an array or an object, built by [`SlotVisitor`] (owned).
+struct Nested(Value);
+
+impl<'de> de::Deserialize<'de> for Nested {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Nested(match d.deserialize_any(SlotVisitor)? {
+            SlotRef::Str(s) => Value::String(s.to_owned()),
+            SlotRef::Value(v) => v,
+        }))
+    }
+}
 
 impl<'de> Visitor<'de> for SlotVisitor {
     type Value = SlotRef<'de>;
@@ -239,14 +259,14 @@ impl<'de> Visitor<'de> for SlotVisitor {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(item) = seq.next_element::<Value>()? {
+        while let Some(Nested(item)) = seq.next_element::<Nested>()? {
             items.push(item);
         }
         Ok(SlotRef::Value(Value::Array(items)))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut out = Map::new();
-        while let Some((k, v)) = map.next_entry::<String, Value>()? {
+        while let Some((k, Nested(v))) = map.next_entry::<String, Nested>()? {
             out.insert(k, v);
         }
         Ok(SlotRef::Value(Value::Object(out)))
@@ -310,7 +330,7 @@ impl<'de> Visitor<'de> for Members<'de> {
         Ok(None)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<Value>()?.is_some() {}
+        while seq.next_element::<Nested>()?.is_some() {}
         Ok(None)
     }
 }
@@ -392,6 +412,32 @@ mod tests {
     fn nesting_is_refused_where_a_full_parse_refuses_it() {
         for depth in [100, 126, 127, 128, 129, 10_000] {
             let text = format!("{{\"d\":{}{}}}", "[".repeat(depth), "]".repeat(depth));
+            assert_eq!(
+                obj(&text).is_ok(),
+                serde_json::from_str::<Value>(&text).is_ok(),
+                "depth {depth}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_raw_value_token_is_an_ordinary_name_at_every_depth() {
+        const RAW: &str = "$serde_json::private::RawValue";
+        let o = obj(&format!(
+            r#"{{"{RAW}":1,"x":{{"{RAW}":"1"}},"y":[{{"{RAW}":"[2]"}}],"z":{{"a":{{"\u0024serde_json::private::RawValue":true}}}}}}"#
+        ))
+        .unwrap();
+        assert_eq!(o.number(RAW), Some(1.0));
+        let member = |name: &str| o.get(name).map(|m| m.to_value().into_owned());
+        assert_eq!(member("x"), Some(serde_json::json!({ RAW: "1" })));
+        assert_eq!(member("y"), Some(serde_json::json!([{ RAW: "[2]" }])));
+        assert_eq!(member("z"), Some(serde_json::json!({"a": { RAW: true }})));
+    }
+
+    #[test]
+    fn nested_objects_are_refused_where_a_full_parse_refuses_them() {
+        for depth in [100, 126, 127, 128, 129, 10_000] {
+            let text = format!("{}1{}", "{\"d\":".repeat(depth), "}".repeat(depth));
             assert_eq!(
                 obj(&text).is_ok(),
                 serde_json::from_str::<Value>(&text).is_ok(),

@@ -65,10 +65,7 @@ impl std::fmt::Debug for Decode<'_> {
         f.debug_struct("Decode")
             .field("manager", self.manager)
             .field("token_len", &self.token.len())
-            .field(
-                "csrf_value",
-                &self.options.csrf_value.map(|_| "[redacted]"),
-            )
+            .field("csrf_value", &self.options.csrf_value.map(|_| "[redacted]"))
             .field("allow_expired", &self.options.allow_expired)
             .finish()
     }
