@@ -505,4 +505,12 @@ fn remote_jwks_never_print_url_passwords() {
         .build()
         .unwrap();
     assert!(format!("{plain:?}").contains("\"https://idp.example.com/jwks\""));
+    // A refused address: the error names it, without its password.
+    let err = RemoteJwks::from_jwks_uri(format!("http://svc:{URL_PASSWORD}@idp.example.com/jwks"))
+        .build()
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("[redacted]@idp.example.com"), "{text}");
+    assert_redacted("ConfigError (remote URL)", &err);
+    assert!(!text.contains(URL_PASSWORD), "{text}");
 }

@@ -313,10 +313,12 @@ impl RemoteJwks {
             issuer.trim_end_matches('/')
         );
         let config = self.get_json(&url, deadline).await?;
+        // Reasons go to logs: never a password of the URL.
+        let (url, shown_issuer) = (without_userinfo(&url), without_userinfo(issuer));
         // OpenID Connect Discovery 1.0 section 4.3: the issuer must be exactly the one asked.
         if config.get("issuer").and_then(Value::as_str) != Some(issuer) {
             return Err(format!(
-                "{url}: the \"issuer\" of the discovery document is not {issuer:?}"
+                "{url}: the \"issuer\" of the discovery document is not {shown_issuer:?}"
             ));
         }
         let uri = config
@@ -332,6 +334,7 @@ impl RemoteJwks {
     async fn get_json(&self, url: &str, deadline: Instant) -> Result<Value, String> {
         let inner = &self.inner;
         let left = deadline.saturating_duration_since(Instant::now());
+        let shown = without_userinfo(url);
         let request = async {
             let connector = awc::Connector::new()
                 .rustls_0_23(Arc::clone(&inner.tls))
@@ -346,20 +349,21 @@ impl RemoteJwks {
                 .insert_header((actix_web::http::header::ACCEPT, "application/json"))
                 .send()
                 .await
-                .map_err(|e| format!("GET {url}: {e}"))?;
+                .map_err(|e| format!("GET {shown}: {e}"))?;
             if !response.status().is_success() {
-                return Err(format!("GET {url}: HTTP {}", response.status()));
+                return Err(format!("GET {shown}: HTTP {}", response.status()));
             }
             let body = response
                 .body()
                 .limit(inner.max_document_size)
                 .await
-                .map_err(|e| format!("GET {url}: {e}"))?;
-            serde_json::from_slice::<Value>(&body).map_err(|e| format!("GET {url}: not JSON: {e}"))
+                .map_err(|e| format!("GET {shown}: {e}"))?;
+            serde_json::from_slice::<Value>(&body)
+                .map_err(|e| format!("GET {shown}: not JSON: {e}"))
         };
         actix_web::rt::time::timeout(left, request)
             .await
-            .map_err(|_| format!("GET {url}: no answer within {:?}", inner.timeout))?
+            .map_err(|_| format!("GET {shown}: no answer within {:?}", inner.timeout))?
     }
 }
 
@@ -466,9 +470,10 @@ fn parse_key(entry: &Value, allowed: &[Algorithm]) -> Result<RemoteKey, String> 
 
 /// `https://`, or `http://` to a loopback host (or anywhere with `allow_http`).
 fn check_url(url: &str, allow_http: bool) -> Result<(), String> {
+    let shown = without_userinfo(url);
     let uri: Uri = url
         .parse()
-        .map_err(|e| format!("{url:?} is not a URL: {e}"))?;
+        .map_err(|e| format!("{shown:?} is not a URL: {e}"))?;
     let host = uri.host().unwrap_or_default();
     match uri.scheme_str() {
         Some("https") if !host.is_empty() => Ok(()),
@@ -483,12 +488,12 @@ fn check_url(url: &str, allow_http: bool) -> Result<(), String> {
                 Ok(())
             } else {
                 Err(format!(
-                    "{url:?} is plain http off loopback: keys fetched so could be forged \
+                    "{shown:?} is plain http off loopback: keys fetched so could be forged \
                      (use https, or allow_insecure_http)"
                 ))
             }
         }
-        _ => Err(format!("{url:?} is not an http(s) URL with a host")),
+        _ => Err(format!("{shown:?} is not an http(s) URL with a host")),
     }
 }
 
