@@ -631,11 +631,7 @@ mod tests {
     fn a_fifo_is_refused_without_blocking() {
         let dir = key_dir("fifo");
         let fifo = dir.join("k9.pem");
-        let made = std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap();
-        assert!(made.success(), "mkfifo {}", fifo.display());
+        crate::keys::file::make_fifo(&fifo);
         refused(&dir, "k9", "is a FIFO (named pipe), not a regular file");
         std::fs::remove_file(&fifo).unwrap();
         let set = load_within_5s(&dir).unwrap().unwrap();
