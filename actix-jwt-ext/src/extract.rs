@@ -78,13 +78,13 @@ struct PendingVerification(SharedVerification);
 
 /// What an extractor waits for: a verification already done (the middleware ran, or another
 /// extractor finished), or one still running.
-enum Verification {
+pub(crate) enum Verification {
     Done(Result<JwtState, JwtError>),
     Pending(SharedVerification),
 }
 
 /// Finds the request's verification, or starts it.
-fn verification(req: &HttpRequest, payload: &mut Payload) -> Verification {
+pub(crate) fn verification(req: &HttpRequest, payload: &mut Payload) -> Verification {
     if let Some(state) = req.extensions().get::<JwtState>() {
         return Verification::Done(Ok(state.clone()));
     }
@@ -109,7 +109,7 @@ fn verification(req: &HttpRequest, payload: &mut Payload) -> Verification {
 }
 
 /// Waits for the verification; `Ok(None)` for a request without a token when `optional`.
-async fn resolve(
+pub(crate) async fn resolve(
     req: &HttpRequest,
     verification: Verification,
     optional: bool,
@@ -134,7 +134,7 @@ async fn resolve(
 }
 
 /// The error, answered as the manager answers it (loaders, `JWT_ERROR_MESSAGE_KEY`).
-fn render(req: &HttpRequest, error: JwtError) -> actix_web::Error {
+pub(crate) fn render(req: &HttpRequest, error: JwtError) -> actix_web::Error {
     match req.app_data::<JwtManager>() {
         Some(manager) => manager.attach(error).into(),
         None => error.into(),
@@ -150,24 +150,34 @@ pub trait FromJwt: Sized + 'static {
     fn from_jwt(req: HttpRequest, jwt: Rc<VerifiedJwt>) -> Self::Future;
 }
 
+/// `FromRequest` for a [`FromJwt`] type: verify (or reuse the verification), then build.
 macro_rules! jwt_extractor {
     ($ty:ident $(<$g:ident $(: $bound:path)?>)?) => {
-        impl$(<$g: $($bound +)? 'static>)? FromRequest for $ty$(<$g>)? {
+        impl$(<$g: $($bound +)? 'static>)? actix_web::FromRequest for $ty$(<$g>)? {
             type Error = actix_web::Error;
-            type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
+            type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
 
-            fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+            fn from_request(
+                req: &actix_web::HttpRequest,
+                payload: &mut actix_web::dev::Payload,
+            ) -> Self::Future {
+                use $crate::extract::{render, resolve, verification};
                 let req = req.clone();
                 let verification = verification(&req, payload);
                 Box::pin(async move {
-                    let missing = || render(&req, Failure::missing_token("Missing JWT".into()).into());
+                    let missing = || {
+                        render(&req, $crate::kind::Failure::missing_token("Missing JWT".into()).into())
+                    };
                     let jwt = resolve(&req, verification, false).await?.ok_or_else(missing)?;
-                    <Self as FromJwt>::from_jwt(req.clone(), jwt).await.map_err(|e| render(&req, e))
+                    <Self as $crate::extract::FromJwt>::from_jwt(req.clone(), jwt)
+                        .await
+                        .map_err(|e| render(&req, e))
                 })
             }
         }
     };
 }
+pub(crate) use jwt_extractor;
 
 /// The whole verified token: header, claims (with decode defaults) and location.
 #[derive(Clone, Debug)]

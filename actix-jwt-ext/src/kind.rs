@@ -99,6 +99,17 @@ pub enum ErrorKind {
     /// The user lookup loader found no user (`UserLookupError`, 401).
     UserLookupFailed,
 
+    // ----- authorization: the route's requirements of a verified token (403) -----
+    /// A [role requirement](crate::Requirement::role) is not met.
+    MissingRole,
+    /// A [scope requirement](crate::Requirement::scope) is not met.
+    MissingScope,
+    /// A [claim requirement](crate::Requirement::claim_equals) is not met.
+    ClaimMismatch,
+    /// A custom requirement, a [`not`](crate::Requirement::not), or an
+    /// [`any`](crate::Requirement::any) of requirements of different kinds is not met.
+    RequirementFailed,
+
     // ----- the server's side -----
     /// The revocation store cannot answer (503).
     StoreUnavailable,
@@ -142,6 +153,7 @@ impl ErrorKind {
             | InvalidClaim
             | WrongTokenType => StatusCode::UNPROCESSABLE_ENTITY,
             ClaimsVerificationFailed | BodyUnreadable => StatusCode::BAD_REQUEST,
+            MissingRole | MissingScope | ClaimMismatch | RequirementFailed => StatusCode::FORBIDDEN,
             BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             StoreUnavailable | KeysUnavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -185,6 +197,10 @@ impl ErrorKind {
             Revoked => "revoked",
             ClaimsVerificationFailed => "claims_verification_failed",
             UserLookupFailed => "user_lookup_failed",
+            MissingRole => "missing_role",
+            MissingScope => "missing_scope",
+            ClaimMismatch => "claim_mismatch",
+            RequirementFailed => "requirement_failed",
             StoreUnavailable => "store_unavailable",
             KeysUnavailable => "keys_unavailable",
             Encode => "encode",
@@ -229,6 +245,10 @@ impl ErrorKind {
             Revoked => "Token has been revoked",
             ClaimsVerificationFailed => "User claims verification failed",
             UserLookupFailed => "Error loading the user",
+            MissingRole => "Missing required role",
+            MissingScope => "Insufficient scope",
+            ClaimMismatch => "Claim requirement not met",
+            RequirementFailed => "Access denied",
             StoreUnavailable => "Service unavailable",
             KeysUnavailable => "Token signing keys are unavailable",
             Encode => "cannot create token",
@@ -484,6 +504,14 @@ impl Failure {
         )
     }
 
+    /// An unmet requirement's own message (set with [`Requirement::message`](crate::Requirement::message)).
+    pub(crate) fn unmet(kind: ErrorKind, message: Option<&Cow<'static, str>>) -> Self {
+        match message {
+            Some(text) => Self::made(kind, text.clone()),
+            None => Self::new(kind),
+        }
+    }
+
     /// `cannot create token: <why>` (server side; clients see an opaque 500).
     pub(crate) fn encode(why: impl std::fmt::Display) -> Self {
         Self::made(ErrorKind::Encode, format!("cannot create token: {why}"))
@@ -517,6 +545,8 @@ mod tests {
         assert_eq!(ErrorKind::BodyUnreadable.status(), 400);
         assert_eq!(ErrorKind::StoreUnavailable.status(), 503);
         assert_eq!(ErrorKind::Encode.status(), 500);
+        assert_eq!(ErrorKind::MissingRole.status(), 403);
+        assert_eq!(ErrorKind::RequirementFailed.status(), 403);
     }
 
     #[test]
@@ -578,6 +608,10 @@ mod tests {
             ErrorKind::Revoked,
             ErrorKind::ClaimsVerificationFailed,
             ErrorKind::UserLookupFailed,
+            ErrorKind::MissingRole,
+            ErrorKind::MissingScope,
+            ErrorKind::ClaimMismatch,
+            ErrorKind::RequirementFailed,
             ErrorKind::StoreUnavailable,
             ErrorKind::KeysUnavailable,
             ErrorKind::Encode,

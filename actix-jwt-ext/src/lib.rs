@@ -71,6 +71,13 @@
 //! - [`JwtRequiredMiddleware`]: the middleware service it builds.
 //! - [`ImplicitRefresh`], [`ImplicitRefreshMiddleware`]: re-issue access cookies near expiry.
 //!
+//! **Authorize** ([`authorize`])
+//! - [`Requirement`]: roles, scopes, claim values, your predicates, `all`/`any`/`not`; 403 when
+//!   unmet, before the handler's extractors run. `jwt_required().require(r)` or `.wrap(r)`.
+//! - [`RequirementMiddleware`]: the middleware service `.wrap(requirement)` builds.
+//! - [`Require`], [`Policy`]: a requirement as a handler parameter.
+//! - [`DEFAULT_ROLES_CLAIM`]: the claim role requirements read (`roles`).
+//!
 //! **Read the token in a handler**
 //! - [`JwtIdentity`]: the identity, `get_jwt_identity()`.
 //! - [`Claims`]: `get_jwt()`, as a map or your own type.
@@ -104,6 +111,7 @@
 //! - [`jsonify`]: a JSON response written as Flask's `jsonify` writes it.
 //!
 //! **Modules**
+//! - [`authorize`]: requirements and RFC 6750 challenges, with examples.
 //! - [`dangerous`]: reading a token without verifying it.
 //! - [`jsonwebtoken`]: the JWT primitives underneath (keys, `Algorithm`).
 //!
@@ -122,6 +130,7 @@
 //! | `verify_jwt_in_request(...)` | [`verify_jwt_in_request`] |
 //! | `get_jwt_identity`, `get_jwt`, `get_jwt_header`, `current_user`, `get_jwt_request_location` | [`JwtIdentity`], [`Claims`], [`JwtHeader`], [`CurrentUser`], [`JwtLocation`] |
 //! | `optional=True` | [`Optional<E>`] / `jwt_required().optional()` |
+//! | a custom decorator: `verify_jwt_in_request()`, then `get_jwt()["roles"]` | [`Requirement`]: `jwt_required().require(Requirement::role("admin"))` |
 //! | `set_access_cookies(resp, token, max_age=, domain=)` | [`JwtManager::set_access_cookies`], then [`JwtCookies::max_age`] / [`JwtCookies::domain`] |
 //! | `token_in_blocklist_loader` | [`TokenBlocklist`] / [`JwtManagerBuilder::token_in_blocklist_loader`] |
 //! | exceptions and default callbacks | [`JwtError`] ([`ErrorKind`]) and [`JwtManager::error_response`] |
@@ -152,6 +161,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod authorize;
 mod blocklist;
 
 mod callbacks;
@@ -177,6 +187,7 @@ mod proptests;
 #[cfg(test)]
 mod redaction_tests;
 
+pub use crate::authorize::{Policy, Require, Requirement, RequirementMiddleware};
 pub use crate::blocklist::{BlocklistError, InMemoryBlocklist, TokenBlocklist, FAMILY_CLAIM};
 #[cfg(feature = "redis")]
 pub use crate::blocklist::{RedisBlocklist, RedisBlocklistBuilder};
@@ -194,7 +205,7 @@ pub use crate::keys::{KeySet, KeySetBuilder};
 pub use crate::kind::ErrorKind;
 pub use crate::manager::{
     Fresh, JwtManager, JwtManagerBuilder, TokenBuilder, TokenType, DEFAULT_BODY_LIMIT,
-    DEFAULT_BODY_READ_TIMEOUT,
+    DEFAULT_BODY_READ_TIMEOUT, DEFAULT_ROLES_CLAIM,
 };
 pub use crate::middleware::JwtRequiredMiddleware;
 pub use crate::refresh::{ImplicitRefresh, ImplicitRefreshMiddleware};

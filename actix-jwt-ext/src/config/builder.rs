@@ -118,6 +118,10 @@ impl JwtConfigBuilder {
         json_key(impl Into<String>) => |v| json_key = v.into();
         /// `JWT_REFRESH_JSON_KEY`.
         refresh_json_key(impl Into<String>) => |v| refresh_json_key = v.into();
+        /// `JWT_WWW_AUTHENTICATE`: RFC 6750 challenges on refusals.
+        www_authenticate(bool) => |v| www_authenticate = v;
+        /// `JWT_WWW_AUTHENTICATE_REALM`: the challenges' `realm`.
+        www_authenticate_realm(impl Into<String>) => |v| www_authenticate_realm = Some(v.into());
     }
 
     /// Applies settings given as `(name, value)` pairs, with the names and value syntax of

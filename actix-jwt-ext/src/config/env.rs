@@ -228,6 +228,8 @@ pub(super) fn apply(c: &mut JwtConfig, name: &str, value: &str) -> Result<(), Co
         "JWT_QUERY_STRING_VALUE_PREFIX" => c.query_string_value_prefix = value.to_owned(),
         "JWT_JSON_KEY" => c.json_key = value.to_owned(),
         "JWT_REFRESH_JSON_KEY" => c.refresh_json_key = value.to_owned(),
+        "JWT_WWW_AUTHENTICATE" => c.www_authenticate = parse_bool("JWT_WWW_AUTHENTICATE", value)?,
+        "JWT_WWW_AUTHENTICATE_REALM" => c.www_authenticate_realm = non_empty(value),
         other if other.starts_with("JWT_") => {
             log::debug!("ignoring unknown setting {other}");
         }

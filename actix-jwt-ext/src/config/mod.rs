@@ -158,6 +158,14 @@ pub struct JwtConfig {
     pub json_key: String,
     /// `JWT_REFRESH_JSON_KEY`: body key of refresh tokens. Default `"refresh_token"`.
     pub refresh_json_key: String,
+
+    // ----- this crate's own settings (flask-jwt-extended has no counterpart) -----
+    /// `JWT_WWW_AUTHENTICATE`: add RFC 6750 `WWW-Authenticate: Bearer ...` challenges to
+    /// refusals (see [`crate::authorize`]). Default `false`: flask-jwt-extended sends none.
+    pub www_authenticate: bool,
+    /// `JWT_WWW_AUTHENTICATE_REALM`: the `realm` of those challenges. Default `None` (no
+    /// `realm` attribute). Printable ASCII only.
+    pub www_authenticate_realm: Option<String>,
 }
 
 impl Default for JwtConfig {
@@ -208,6 +216,8 @@ impl Default for JwtConfig {
             query_string_value_prefix: String::new(),
             json_key: s("access_token"),
             refresh_json_key: s("refresh_token"),
+            www_authenticate: false,
+            www_authenticate_realm: None,
         }
     }
 }
@@ -336,6 +346,17 @@ impl JwtConfig {
             });
         }
         self.validate_cookie_prefixes()?;
+        if let Some(realm) = &self.www_authenticate_realm {
+            if !realm
+                .bytes()
+                .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+            {
+                return Err(ConfigError::Invalid {
+                    setting: "JWT_WWW_AUTHENTICATE_REALM",
+                    reason: "must be printable ASCII (a header value)".into(),
+                });
+            }
+        }
         if self.cookie_samesite == Some(SameSite::None) && !self.cookie_secure {
             log::warn!(
                 "JWT_COOKIE_SAMESITE=None without JWT_COOKIE_SECURE: browsers reject such cookies"

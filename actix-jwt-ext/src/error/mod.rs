@@ -11,6 +11,7 @@
 //! | `NotFresh` | 401 | `Fresh token required` | `needs_fresh_token_loader` |
 //! | `UserLookupFailed` | 401 | `Error loading the user <identity>` | `user_lookup_error_loader` |
 //! | `ClaimsVerificationFailed` | 400 | `User claims verification failed` | `token_verification_failed_loader` |
+//! | `MissingRole`, `MissingScope`, `ClaimMismatch`, `RequirementFailed` | 403 | the requirement's [message](crate::Requirement::message), or `Missing required role`, `Insufficient scope`, ... | `forbidden_loader` |
 //! | `BodyTooLarge`, `BodyUnreadable`, `BodyTimeout` | 413, 400, 408 | `Request body too large`, ... | `error_renderer` |
 //! | `StoreUnavailable`, `KeysUnavailable` | 503 | `Service unavailable`, `Token signing keys are unavailable` | `error_renderer` |
 //! | `Encode`, `NotConfigured`, `Misconfigured` | 500 | `Internal Server Error` (opaque) | `error_renderer` |
@@ -22,6 +23,7 @@
 //! error made without a manager (say [`dangerous::decode_header`](crate::dangerous::decode_header))
 //! renders with flask-jwt-extended's default key, `msg`.
 
+mod challenge;
 mod render;
 
 use std::borrow::Cow;
@@ -30,6 +32,7 @@ use std::sync::Arc;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
+pub(crate) use self::challenge::Challenges;
 pub use self::render::jsonify;
 pub(crate) use self::render::{ErrorLoaders, Renderer};
 use crate::kind::{ErrorKind, Failure};
@@ -57,6 +60,8 @@ struct Inner {
     token: Option<DecodedToken>,
     source: Option<Arc<dyn std::error::Error + Send + Sync>>,
     renderer: Option<Arc<Renderer>>,
+    /// The scopes of an unmet scope requirement, space-separated (for the RFC 6750 challenge).
+    required_scope: Option<Arc<str>>,
 }
 
 impl JwtError {
@@ -106,6 +111,18 @@ impl JwtError {
         self.0.token.as_ref()
     }
 
+    /// For an unmet [scope requirement](crate::Requirement::scope): the scopes it requires,
+    /// space-separated, as the RFC 6750 challenge names them. `None` for other errors.
+    pub fn required_scope(&self) -> Option<&str> {
+        self.0.required_scope.as_deref()
+    }
+
+    /// Notes the scopes an unmet scope requirement asks for.
+    pub(crate) fn with_required_scope(mut self, scope: Option<Arc<str>>) -> Self {
+        self.0.required_scope = scope;
+        self
+    }
+
     pub(crate) fn with_token(kind: impl Into<Failure>, token: DecodedToken) -> Self {
         let mut err = JwtError::from(kind.into());
         err.0.token = Some(token);
@@ -144,6 +161,7 @@ impl From<Failure> for JwtError {
             token: None,
             source: None,
             renderer: None,
+            required_scope: None,
         }))
     }
 }

@@ -7,12 +7,14 @@ use std::sync::Arc;
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 
+use super::challenge::Challenges;
 use super::JwtError;
 use crate::kind::ErrorKind;
 use crate::token::DecodedToken;
 
 pub(crate) type MessageLoader = Arc<dyn Fn(&str) -> HttpResponse + Send + Sync>;
 pub(crate) type TokenLoader = Arc<dyn Fn(&DecodedToken) -> HttpResponse + Send + Sync>;
+pub(crate) type ForbiddenLoader = Arc<dyn Fn(&DecodedToken, &str) -> HttpResponse + Send + Sync>;
 pub(crate) type ErrorRenderer = Arc<dyn Fn(&JwtError) -> Option<HttpResponse> + Send + Sync>;
 
 /// The error loaders of flask-jwt-extended; `None` means its default answer.
@@ -25,6 +27,8 @@ pub(crate) struct ErrorLoaders {
     pub(crate) needs_fresh_token: Option<TokenLoader>,
     pub(crate) user_lookup_error: Option<TokenLoader>,
     pub(crate) token_verification_failed: Option<TokenLoader>,
+    /// This crate's own: unmet requirements (403).
+    pub(crate) forbidden: Option<ForbiddenLoader>,
     pub(crate) error_renderer: Option<ErrorRenderer>,
 }
 
@@ -37,20 +41,24 @@ impl ErrorLoaders {
         needs_fresh_token: None,
         user_lookup_error: None,
         token_verification_failed: None,
+        forbidden: None,
         error_renderer: None,
     };
 }
 
-/// Renders errors: the message key and the error loaders of one manager.
+/// Renders errors: the message key, the error loaders and the RFC 6750 challenges of one
+/// manager.
 pub(crate) struct Renderer {
     message_key: Cow<'static, str>,
     loaders: ErrorLoaders,
+    challenges: Option<Challenges>,
 }
 
 impl std::fmt::Debug for Renderer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Renderer")
             .field("message_key", &self.message_key)
+            .field("challenges", &self.challenges)
             .finish_non_exhaustive()
     }
 }
@@ -60,18 +68,39 @@ impl Renderer {
     pub(crate) const DEFAULT: Renderer = Renderer {
         message_key: Cow::Borrowed("msg"),
         loaders: ErrorLoaders::NONE,
+        challenges: None,
     };
 
-    pub(crate) fn new(message_key: &str, loaders: ErrorLoaders) -> Self {
+    /// `challenges`: RFC 6750 challenges on refusals (`JWT_WWW_AUTHENTICATE`), or none.
+    pub(crate) fn new(
+        message_key: &str,
+        loaders: ErrorLoaders,
+        challenges: Option<Challenges>,
+    ) -> Self {
         Self {
             message_key: Cow::Owned(message_key.to_owned()),
             loaders,
+            challenges,
         }
     }
 
     /// The response for `error`: the error renderer first, then the loader of its kind, then
-    /// `{"<JWT_ERROR_MESSAGE_KEY>": "<text>"}` with the kind's status.
+    /// `{"<JWT_ERROR_MESSAGE_KEY>": "<text>"}` with the kind's status. Whichever answers, the
+    /// challenge (when on) is added unless that answer has a `WWW-Authenticate` of its own.
     pub(crate) fn render(&self, error: &JwtError) -> HttpResponse {
+        let mut resp = self.answer(error);
+        if let Some(challenges) = &self.challenges {
+            let name = actix_web::http::header::WWW_AUTHENTICATE;
+            if !resp.headers().contains_key(&name) {
+                if let Some(value) = challenges.header(error.kind(), error.required_scope()) {
+                    resp.headers_mut().insert(name, value);
+                }
+            }
+        }
+        resp
+    }
+
+    fn answer(&self, error: &JwtError) -> HttpResponse {
         let l = &self.loaders;
         if let Some(render) = &l.error_renderer {
             if let Some(resp) = render(error) {
@@ -103,6 +132,13 @@ impl Renderer {
             ErrorKind::NotFresh => with_token(&l.needs_fresh_token),
             ErrorKind::UserLookupFailed => with_token(&l.user_lookup_error),
             ErrorKind::ClaimsVerificationFailed => with_token(&l.token_verification_failed),
+            ErrorKind::MissingRole
+            | ErrorKind::MissingScope
+            | ErrorKind::ClaimMismatch
+            | ErrorKind::RequirementFailed => {
+                let loader = l.forbidden.as_ref()?;
+                error.token().map(|t| loader(t, &message()))
+            }
             kind if kind.status() == StatusCode::UNPROCESSABLE_ENTITY => {
                 l.invalid_token.as_ref().map(|f| f(&message()))
             }
@@ -169,7 +205,7 @@ mod tests {
             })),
             ..ErrorLoaders::default()
         };
-        let renderer = Renderer::new("message", loaders);
+        let renderer = Renderer::new("message", loaders, None);
         let bad = JwtError::new(ErrorKind::BadSignature);
         let resp = renderer.render(&bad);
         assert_eq!(resp.status(), 400);

@@ -11,12 +11,14 @@ use futures_util::FutureExt as _;
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use serde_json::{Map, Value};
 
-use super::{Inner, JwtManager, DEFAULT_BODY_LIMIT, DEFAULT_BODY_READ_TIMEOUT};
+use super::{
+    Inner, JwtManager, DEFAULT_BODY_LIMIT, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_ROLES_CLAIM,
+};
 use crate::blocklist::TokenBlocklist;
 use crate::callbacks::Loaders;
 use crate::config::{ConfigError, JwtConfig};
 use crate::dangerous::UnverifiedToken;
-use crate::error::{ErrorLoaders, JwtError, Renderer};
+use crate::error::{Challenges, ErrorLoaders, JwtError, Renderer};
 use crate::keys::{KeySet, KeySource, Keys};
 use crate::token::DecodedToken;
 
@@ -56,6 +58,7 @@ pub struct JwtManagerBuilder {
     body_read_timeout: Duration,
     refresh_rotation: bool,
     key_source: Option<KeySource>,
+    roles_claim: String,
 }
 
 impl std::fmt::Debug for JwtManagerBuilder {
@@ -77,6 +80,7 @@ impl JwtManagerBuilder {
             body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
             refresh_rotation: false,
             key_source: None,
+            roles_claim: DEFAULT_ROLES_CLAIM.to_owned(),
         }
     }
 
@@ -238,6 +242,23 @@ impl JwtManagerBuilder {
         self
     }
 
+    /// This crate's own loader: the answer to an unmet [`Requirement`](crate::Requirement)
+    /// (403), given the token and the requirement's message.
+    pub fn forbidden_loader<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&DecodedToken, &str) -> HttpResponse + Send + Sync + 'static,
+    {
+        self.error_loaders.forbidden = Some(Arc::new(f));
+        self
+    }
+
+    /// The claim [role requirements](crate::Requirement::role) read: a string or an array of
+    /// strings. Default `"roles"`.
+    pub fn roles_claim(mut self, name: impl Into<String>) -> Self {
+        self.roles_claim = name.into();
+        self
+    }
+
     /// A renderer consulted first for every error (all kinds, including 413/503/500);
     /// return `None` to fall back to the loaders above and the defaults.
     pub fn error_renderer<F>(mut self, f: F) -> Self
@@ -301,10 +322,20 @@ impl JwtManagerBuilder {
                         .into(),
             });
         }
+        if self.roles_claim.trim().is_empty() {
+            return Err(ConfigError::Empty {
+                setting: "JwtManagerBuilder::roles_claim",
+            });
+        }
         let loaders = self.loaders;
+        let challenges = self
+            .config
+            .www_authenticate
+            .then(|| Challenges::new(self.config.www_authenticate_realm.as_deref()));
         let renderer = Arc::new(Renderer::new(
             &self.config.error_message_key,
             self.error_loaders,
+            challenges,
         ));
         let mut default_header = String::new();
         let json = format!(
@@ -357,6 +388,7 @@ impl JwtManagerBuilder {
                 body_limit: self.body_limit,
                 body_read_timeout: self.body_read_timeout,
                 refresh_rotation: self.refresh_rotation,
+                roles_claim: Arc::from(self.roles_claim.as_str()),
                 default_header,
                 decode_issuer,
                 decode_audience,

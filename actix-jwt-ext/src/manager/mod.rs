@@ -53,6 +53,8 @@ struct Inner {
     body_limit: usize,
     body_read_timeout: std::time::Duration,
     refresh_rotation: bool,
+    /// The claim role requirements read.
+    roles_claim: Arc<str>,
     /// `{"alg":"<JWT_ALGORITHM>","typ":"JWT"}`, base64url: the header of tokens without
     /// additional headers.
     default_header: String,
@@ -84,6 +86,7 @@ impl std::fmt::Debug for Inner {
             .field("body_limit", &self.body_limit)
             .field("body_read_timeout", &self.body_read_timeout)
             .field("refresh_rotation", &self.refresh_rotation)
+            .field("roles_claim", &self.roles_claim)
             .field("default_header", &self.default_header)
             .field("decode_issuer", &issuers)
             .field("decode_audience", &self.decode_audience)
@@ -99,6 +102,10 @@ impl std::fmt::Debug for dyn TokenBlocklist {
 
 /// The default largest request body read when looking for a token in JSON or a CSRF form field.
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+
+/// The claim [role requirements](crate::Requirement::role) read unless
+/// [`JwtManagerBuilder::roles_claim`] names another.
+pub const DEFAULT_ROLES_CLAIM: &str = "roles";
 
 /// The default deadline for reading a request body that may hold the token: 10 seconds.
 pub const DEFAULT_BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -191,6 +198,11 @@ impl JwtManager {
     /// The error with this manager's renderer attached, for returning from a handler.
     pub(crate) fn attach(&self, error: JwtError) -> JwtError {
         error.rendered_by(&self.inner.renderer)
+    }
+
+    /// The claim role requirements read ([`JwtManagerBuilder::roles_claim`]).
+    pub fn roles_claim(&self) -> &str {
+        &self.inner.roles_claim
     }
 
     pub(crate) fn has_user_loader(&self) -> bool {

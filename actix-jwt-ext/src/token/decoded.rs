@@ -117,6 +117,22 @@ impl DecodedToken {
         self.claims.str(&self.identity_claim)
     }
 
+    /// One claim as parsed, with the decode defaults of [`claims`](Self::claims) (`type`,
+    /// `fresh`, `jti`), without building the claim map.
+    pub(crate) fn claim_member(&self, name: &str) -> Option<Member<'_>> {
+        static FALSE: Value = Value::Bool(false);
+        static NULL: Value = Value::Null;
+        match self.claims.get(name) {
+            Some(member) => Some(member),
+            None => match name {
+                "type" => Some(Member::Str("access")),
+                "fresh" => Some(Member::Value(&FALSE)),
+                "jti" => Some(Member::Value(&NULL)),
+                _ => None,
+            },
+        }
+    }
+
     /// A string claim as stored (no decode defaults).
     pub(crate) fn string_claim(&self, name: &str) -> Option<&str> {
         self.claims.str(name)

@@ -17,7 +17,9 @@
 //! 10. The token verification loader (custom claims check).
 //! 11. The user lookup loader ([`user`]), at once with [`JwtRequired::load_user`], else where a
 //!     handler asks for [`CurrentUser`](crate::CurrentUser).
-//! 12. The result goes to the request extensions, where the extractors read it.
+//! 12. The route's [`Requirement`](crate::Requirement), if any ([`JwtRequired::require`]):
+//!     403 when unmet.
+//! 13. The result goes to the request extensions, where the extractors read it.
 //!
 //! The procedure reads the [`JwtManager`] (configuration, keys, loaders, store) and never
 //! calls back into it.
@@ -125,7 +127,7 @@ pub(crate) fn start(
     }
 }
 
-/// Steps 3 to 11.
+/// Steps 3 to 12.
 async fn run(
     manager: &JwtManager,
     req: &HttpRequest,
@@ -188,6 +190,10 @@ async fn run(
         if let Some(user) = load_user(manager, &token).await? {
             req.extensions_mut().insert(user);
         }
+    }
+    // 12. the route's requirement.
+    if let Some(requirement) = &opts.requirement {
+        requirement.enforce(&token, manager).await?;
     }
     Ok(JwtState::Verified(Rc::new(VerifiedJwt { token, location })))
 }

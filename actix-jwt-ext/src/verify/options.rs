@@ -5,6 +5,7 @@
 
 use std::rc::Rc;
 
+use crate::authorize::Requirement;
 use crate::config::TokenLocation;
 use crate::manager::JwtManager;
 
@@ -44,6 +45,7 @@ pub(crate) struct Options {
     pub(crate) verify_type: bool,
     pub(crate) skip_revocation_check: bool,
     pub(crate) load_user: bool,
+    pub(crate) requirement: Option<Requirement>,
 }
 
 impl Default for Options {
@@ -56,6 +58,7 @@ impl Default for Options {
             verify_type: true,
             skip_revocation_check: false,
             load_user: false,
+            requirement: None,
         }
     }
 }
@@ -107,6 +110,27 @@ impl JwtRequired {
     /// loader is registered (default: only when a handler asks for the current user).
     pub fn load_user(self) -> Self {
         self.with(|o| o.load_user = true)
+    }
+
+    /// Also require `requirement` of the verified token (403 when unmet), checked after every
+    /// verification step and before the handler's extractors run. Called again, each
+    /// requirement must be met. On an [`optional`](Self::optional) route a request without a
+    /// token still passes; one with a token must meet it.
+    ///
+    /// ```
+    /// use actix_jwt_ext::{jwt_required, Requirement};
+    ///
+    /// let admins = jwt_required().require(Requirement::role("admin").message("Admins only!"));
+    /// let writers = jwt_required().fresh().require(Requirement::scope("notes:write"));
+    /// # drop((admins, writers));
+    /// ```
+    pub fn require(self, requirement: Requirement) -> Self {
+        self.with(|o| {
+            o.requirement = Some(match o.requirement.take() {
+                Some(first) => first.and(requirement),
+                None => requirement,
+            });
+        })
     }
 
     pub(crate) fn options(&self) -> &Options {
