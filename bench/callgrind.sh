@@ -14,6 +14,7 @@
 #
 #   bash bench/callgrind.sh                      # N1=200 N2=1200, both routes, ~3 minutes
 #   N1=100 N2=600 ROUTES=protected bash bench/callgrind.sh
+#   ROUTES="protected admin" bash bench/callgrind.sh   # the cost of a role requirement
 #   EXTRA="before:/work/old/target/release/examples/bench_server" bash bench/callgrind.sh
 #
 # Output files go to target/callgrind/ (OUT=...). Needs valgrind (installed with apt-get when
@@ -87,7 +88,7 @@ run() {
     done
     [ -n "$addr" ] || { echo "$name did not start" >&2; exit 1; }
     local expect='{"logged_in_as":null}' token=()
-    if [ "$route" = protected ]; then
+    if [ "$route" = protected ] || [ "$route" = admin ]; then
         expect='{"logged_in_as":"alice"}'
         token=("$TOKEN")
     fi
@@ -107,6 +108,10 @@ for route in $ROUTES; do
     for entry in "${SERVERS[@]}"; do
         name=${entry%%:*}
         bin=${entry#*:}
+        # /admin (a role requirement) exists on the crate's servers only.
+        if [ "$route" = admin ] && { [ "$name" = handwritten-jwt ] || [ "$name" = bare-actix ]; }; then
+            continue
+        fi
         run "$name" "$bin" "$route" "$N1"
         i1=$TOTAL
         run "$name" "$bin" "$route" "$N2"
@@ -134,6 +139,9 @@ for extra in ${EXTRA:-}; do
         echo "/$route: actix-jwt-ext / $name = $(ratio "${PER_REQUEST[actix-jwt-ext.$route]}" "${PER_REQUEST[$name.$route]}") x"
     done
 done
+if [ -n "${PER_REQUEST[actix-jwt-ext.admin]:-}" ] && [ -n "${PER_REQUEST[actix-jwt-ext.protected]:-}" ]; then
+    echo "/admin:     role requirement / /protected   = $(ratio "${PER_REQUEST[actix-jwt-ext.admin]}" "${PER_REQUEST[actix-jwt-ext.protected]}") x"
+fi
 if [ -n "${PER_REQUEST[actix-jwt-ext.open]:-}" ]; then
     echo "/open:      actix-jwt-ext / bare-actix      = $(ratio "${PER_REQUEST[actix-jwt-ext.open]}" "${PER_REQUEST[bare-actix.open]}") x"
     echo "/open:      handwritten-jwt / bare-actix    = $(ratio "${PER_REQUEST[handwritten-jwt.open]}" "${PER_REQUEST[bare-actix.open]}") x"

@@ -10,6 +10,8 @@
 //!   the `Authorization: Bearer` header, signature, `exp`/`nbf` with no leeway, identity claim,
 //!   `type` not `refresh`, revocation) and a [`JwtIdentity`] extractor; answers
 //!   `{"logged_in_as":"<sub>"}`.
+//! - `GET /admin`: as `/protected`, with a role requirement
+//!   (`jwt_required().require(Requirement::role("admin"))`): the cost of authorization.
 //! - `GET /open`: no authentication; answers `{"logged_in_as":null}`.
 //!
 //! The revocation check asks an [`InMemoryBlocklist`] holding `BENCH_REVOKED` revoked `jti`s
@@ -24,7 +26,8 @@ use std::io::Write as _;
 use std::time::{Duration, SystemTime};
 
 use actix_jwt_ext::{
-    jwt_required, InMemoryBlocklist, JwtConfig, JwtIdentity, JwtManager, TokenBlocklist,
+    jwt_required, InMemoryBlocklist, JwtConfig, JwtIdentity, JwtManager, Requirement,
+    TokenBlocklist,
 };
 use actix_web::{web, App, HttpResponse, HttpServer};
 
@@ -77,6 +80,11 @@ async fn run() -> Result<(), Box<dyn Error>> {
             .service(
                 web::resource("/protected")
                     .wrap(jwt_required())
+                    .route(web::get().to(protected)),
+            )
+            .service(
+                web::resource("/admin")
+                    .wrap(jwt_required().require(Requirement::role("admin")))
                     .route(web::get().to(protected)),
             )
             .route("/open", web::get().to(open))

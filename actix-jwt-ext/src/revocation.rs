@@ -30,7 +30,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::blocklist::{family_id, retired_id, FAMILY_CLAIM};
 use crate::error::JwtError;
@@ -49,6 +49,9 @@ pub struct TokenPair {
     /// The refresh token.
     pub refresh_token: String,
 }
+
+/// The claim a refresh keeps (RFC 6749, section 6; RFC 8693 names it).
+const SCOPE_CLAIM: &str = "scope";
 
 fn until(seconds_from_epoch: f64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs_f64(seconds_from_epoch.clamp(0.0, 1e11))
@@ -83,13 +86,41 @@ impl JwtManager {
         identity: impl serde::Serialize,
         fresh: impl Into<Fresh>,
     ) -> Result<TokenPair, JwtError> {
+        self.create_token_pair_with(identity, fresh, Map::new())
+            .await
+    }
+
+    /// Like [`create_token_pair`](Self::create_token_pair), with `claims` added to both
+    /// tokens (say a granted `scope`). The `scope` claim is carried into the pairs that
+    /// [`rotate_refresh_token`](Self::rotate_refresh_token) returns for this login (RFC 6749,
+    /// section 6: a refresh keeps the scope); other extra claims are not.
+    ///
+    /// ```
+    /// # actix_web::rt::System::new().block_on(async {
+    /// use actix_jwt_ext::{JwtConfig, JwtManager};
+    ///
+    /// let jwt = JwtManager::new(JwtConfig::builder().secret_key("s3cr3t").build()?)?;
+    /// let mut claims = serde_json::Map::new();
+    /// claims.insert("scope".into(), "reports:read".into());
+    /// let pair = jwt.create_token_pair_with("alice", true, claims).await?;
+    /// let refresh = jwt.decode_token(&pair.refresh_token).await?;
+    /// assert_eq!(refresh.claims()["scope"], "reports:read");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn create_token_pair_with(
+        &self,
+        identity: impl serde::Serialize,
+        fresh: impl Into<Fresh>,
+        claims: Map<String, Value>,
+    ) -> Result<TokenPair, JwtError> {
         let result = async move {
             let identity =
                 serde_json::to_value(identity).map_err(|e| JwtError::encode(e.to_string()))?;
             let family = self
                 .refresh_rotation()
                 .then(|| uuid::Uuid::new_v4().to_string());
-            self.pair(identity, fresh.into(), family).await
+            self.pair(identity, fresh.into(), family, claims).await
         }
         .await;
         result.map_err(|e| self.attach(e))
@@ -100,9 +131,14 @@ impl JwtManager {
         identity: Value,
         fresh: Fresh,
         family: Option<String>,
+        claims: Map<String, Value>,
     ) -> Result<TokenPair, JwtError> {
         let mut access = self.access_token(&identity).fresh(fresh);
         let mut refresh = self.refresh_token(&identity);
+        if !claims.is_empty() {
+            access = access.claims(&claims);
+            refresh = refresh.claims(&claims);
+        }
         if let Some(family) = family {
             access = access.claim(FAMILY_CLAIM, &family);
             refresh = refresh.claim(FAMILY_CLAIM, &family);
@@ -156,7 +192,11 @@ impl JwtManager {
                 return Err(JwtError::with_token(ErrorKind::Revoked, refresh.clone()));
             }
             let identity = refresh.identity().cloned().unwrap_or(Value::Null);
-            self.pair(identity, Fresh::No, Some(family)).await
+            let mut kept = Map::new();
+            if let Some(scope) = refresh.claim(SCOPE_CLAIM) {
+                kept.insert(SCOPE_CLAIM.to_owned(), scope.clone());
+            }
+            self.pair(identity, Fresh::No, Some(family), kept).await
         }
         .await;
         result.map_err(|e| self.attach(e))

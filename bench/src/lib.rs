@@ -59,10 +59,12 @@ pub fn env_port() -> Result<u16, Box<dyn Error>> {
 }
 
 /// An access token for [`IDENTITY`] minted by the crate (flask-jwt-extended's claim set:
-/// `fresh, iat, jti, type, sub, nbf, csrf, exp`), valid for `lifetime`.
+/// `fresh, iat, jti, type, sub, nbf, csrf, exp`, plus `roles: ["admin"]` for the role
+/// requirement of `GET /admin`), valid for `lifetime`.
 pub fn mint_token(jwt: &JwtManager, lifetime: Duration) -> Result<String, Box<dyn Error>> {
     jwt.access_token(IDENTITY)
         .expires(lifetime)
+        .claim("roles", ["admin"])
         .encode()
         .now_or_never()
         .ok_or("token encoding did not complete at once")?
