@@ -532,3 +532,51 @@ impl PartialEq for Requirement {
 }
 
 impl Eq for Requirement {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_names_the_tree_but_not_the_values_required() {
+        let r = Requirement::role("admin")
+            .and(!Requirement::claim_equals("tenant", "secret-tenant-name"))
+            .message("Admins only!");
+        let shown = format!("{r:?}");
+        assert!(shown.contains("admin") && shown.contains("Not") && shown.contains("tenant"));
+        assert!(!shown.contains("secret-tenant-name"), "{shown}");
+    }
+
+    #[test]
+    fn an_any_keeps_a_shared_kind_and_otherwise_names_none() {
+        let role = Unmet::of(ErrorKind::MissingRole);
+        assert_eq!(
+            any_failed(vec![role.clone(), role.clone()]).kind,
+            ErrorKind::MissingRole
+        );
+        let mixed = vec![role, Unmet::of(ErrorKind::MissingScope)];
+        assert_eq!(any_failed(mixed).kind, ErrorKind::RequirementFailed);
+        assert_eq!(any_failed(Vec::new()).kind, ErrorKind::RequirementFailed);
+        let scope = Unmet {
+            scope: Some(Arc::from("a b")),
+            ..Unmet::of(ErrorKind::MissingScope)
+        };
+        assert_eq!(
+            any_failed(vec![scope.clone()]),
+            scope,
+            "one alternative: its own refusal"
+        );
+    }
+
+    #[test]
+    fn clones_are_equal_and_distinct_predicates_are_not() {
+        let custom = Requirement::token(|_| true);
+        assert_eq!(custom.clone(), custom);
+        assert_ne!(Requirement::token(|_| true), Requirement::token(|_| true));
+        assert_eq!(
+            Requirement::scopes(["a", "b", "a"]),
+            Requirement::scopes(["a", "b"])
+        );
+        assert_ne!(Requirement::role("a"), Requirement::any_role(["a"]));
+    }
+}

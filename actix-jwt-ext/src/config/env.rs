@@ -480,4 +480,33 @@ mod tests {
         assert!(!super::super::has_cookie_prefix("__Hos", "__Host-"));
         assert!(!super::super::has_cookie_prefix("é__Host-", "__Host-"));
     }
+
+    #[test]
+    fn challenge_settings_are_read_and_checked() {
+        let c = cfg(&[
+            ("SECRET_KEY", "x"),
+            ("JWT_WWW_AUTHENTICATE", "on"),
+            ("JWT_WWW_AUTHENTICATE_REALM", "api \"v1\""),
+        ])
+        .unwrap();
+        assert!(c.www_authenticate);
+        assert_eq!(c.www_authenticate_realm.as_deref(), Some("api \"v1\""));
+        assert!(c.validate().is_ok());
+        assert!(!JwtConfig::default().www_authenticate);
+        let err = cfg(&[("JWT_WWW_AUTHENTICATE", "sometimes")]).unwrap_err();
+        assert_eq!(err.setting(), Some("JWT_WWW_AUTHENTICATE"));
+        for realm in ["line\nbreak", "caf\u{e9}", "nul\u{0}"] {
+            let err = cfg(&[("SECRET_KEY", "x"), ("JWT_WWW_AUTHENTICATE_REALM", realm)])
+                .unwrap()
+                .validate()
+                .unwrap_err();
+            assert_eq!(
+                err.setting(),
+                Some("JWT_WWW_AUTHENTICATE_REALM"),
+                "{realm:?}"
+            );
+        }
+        let empty = cfg(&[("JWT_WWW_AUTHENTICATE_REALM", "")]).unwrap();
+        assert_eq!(empty.www_authenticate_realm, None);
+    }
 }
