@@ -178,6 +178,7 @@ mod middleware;
 
 mod manager;
 mod refresh;
+mod requirement;
 mod revocation;
 mod token;
 mod verify;

@@ -11,11 +11,11 @@ use std::rc::Rc;
 use actix_web::HttpRequest;
 use futures_util::future::LocalBoxFuture;
 
-use super::Requirement;
 use crate::error::JwtError;
 use crate::extract::{jwt_extractor, FromJwt};
 use crate::kind::ErrorKind;
 use crate::manager::JwtManager;
+use crate::requirement::Requirement;
 use crate::verify::VerifiedJwt;
 
 /// A named requirement, for [`Require<P>`]: a type whose [`requirement`](Policy::requirement)
@@ -117,7 +117,9 @@ impl<P: Policy> FromJwt for Require<P> {
                 .app_data::<JwtManager>()
                 .cloned()
                 .ok_or_else(|| JwtError::new(ErrorKind::NotConfigured))?;
-            requirement_of::<P>().enforce(jwt.token(), &manager).await?;
+            requirement_of::<P>()
+                .enforce(jwt.token(), manager.roles_claim())
+                .await?;
             Ok(Require(jwt, PhantomData))
         })
     }

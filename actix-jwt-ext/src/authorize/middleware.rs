@@ -17,10 +17,10 @@ use actix_web::http::Method;
 use actix_web::HttpMessage as _;
 use futures_util::future::{Either, LocalBoxFuture};
 
-use super::Requirement;
 use crate::error::JwtError;
 use crate::kind::{ErrorKind, Failure};
 use crate::manager::JwtManager;
+use crate::requirement::Requirement;
 use crate::verify::{jwt_required, start, JwtRequired, JwtState};
 
 impl<S, B> Transform<S, ServiceRequest> for Requirement
@@ -94,7 +94,11 @@ where
         };
         Box::pin(async move {
             let checked = match state.await {
-                Ok(JwtState::Verified(jwt)) => requirement.enforce(jwt.token(), &manager).await,
+                Ok(JwtState::Verified(jwt)) => {
+                    requirement
+                        .enforce(jwt.token(), manager.roles_claim())
+                        .await
+                }
                 Ok(JwtState::Anonymous(missing)) => {
                     Err(Failure::missing_token(missing.to_string()).into())
                 }

@@ -127,11 +127,9 @@
 //! # }).unwrap();
 //! ```
 
-mod claims;
 mod extract;
 mod middleware;
-mod requirement;
 
 pub use self::extract::{Policy, Require};
 pub use self::middleware::RequirementMiddleware;
-pub use self::requirement::Requirement;
+pub use crate::requirement::Requirement;

@@ -193,7 +193,7 @@ async fn run(
     }
     // 12. the route's requirement.
     if let Some(requirement) = &opts.requirement {
-        requirement.enforce(&token, manager).await?;
+        requirement.enforce(&token, manager.roles_claim()).await?;
     }
     Ok(JwtState::Verified(Rc::new(VerifiedJwt { token, location })))
 }

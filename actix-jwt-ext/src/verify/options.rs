@@ -5,9 +5,9 @@
 
 use std::rc::Rc;
 
-use crate::authorize::Requirement;
 use crate::config::TokenLocation;
 use crate::manager::JwtManager;
+use crate::requirement::Requirement;
 
 /// `@jwt_required(...)`: what a route requires of its token.
 ///

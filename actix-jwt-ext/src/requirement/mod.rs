@@ -1,5 +1,8 @@
 //! [`Requirement`]: what a verified token must hold for a route, as a tree of predicates, and
-//! its evaluation.
+//! its evaluation. A leaf below the verification: [`crate::verify`] evaluates it, and
+//! [`crate::authorize`] holds the middleware and the extractor built on it.
+
+mod claims;
 
 use std::borrow::Cow;
 use std::future::{ready, Future};
@@ -9,10 +12,8 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::claims;
 use crate::error::JwtError;
 use crate::kind::{ErrorKind, Failure};
-use crate::manager::JwtManager;
 use crate::token::DecodedToken;
 
 type SyncPredicate = Arc<dyn Fn(&DecodedToken) -> bool + Send + Sync>;
@@ -300,13 +301,13 @@ impl Requirement {
         self
     }
 
-    /// Checks `token` with `manager`'s roles claim: `Ok(())`, or the refusal.
+    /// Checks `token`, reading roles from claim `roles` (the manager's
+    /// [`roles_claim`](crate::JwtManager::roles_claim)): `Ok(())`, or the refusal.
     pub(crate) async fn enforce(
         &self,
         token: &Arc<DecodedToken>,
-        manager: &JwtManager,
+        roles: &str,
     ) -> Result<(), JwtError> {
-        let roles = manager.roles_claim();
         let outcome = if self.0.is_async {
             self.check(token, roles).await?
         } else {
