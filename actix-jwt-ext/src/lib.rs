@@ -188,7 +188,9 @@ mod proptests;
 #[cfg(test)]
 mod redaction_tests;
 
-pub use crate::authorize::{Policy, Require, Requirement, RequirementMiddleware};
+pub use crate::authorize::extract::{Policy, Require};
+pub use crate::authorize::middleware::RequirementMiddleware;
+pub use crate::requirement::Requirement;
 pub use crate::blocklist::{BlocklistError, InMemoryBlocklist, TokenBlocklist, FAMILY_CLAIM};
 #[cfg(feature = "redis")]
 pub use crate::blocklist::{RedisBlocklist, RedisBlocklistBuilder};

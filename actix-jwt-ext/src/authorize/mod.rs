@@ -1,4 +1,4 @@
-//! Authorization: [`Requirement`]s a verified token must meet (roles, scopes, claim values,
+//! Authorization: [`Requirement`](crate::Requirement)s a verified token must meet (roles, scopes, claim values,
 //! your own predicates), checked after verification and before any of the handler's
 //! extractors run, and RFC 6750 challenges.
 //!
@@ -8,11 +8,11 @@
 //! |---|---|---|
 //! | with the verification | `.wrap(jwt_required().require(r))` | a route's whole rule in one place |
 //! | as middleware | `.wrap(r)` on an app, scope or resource | scopes already behind `jwt_required()`, or alone (it verifies itself) |
-//! | as a handler parameter | [`Require<P>`] with a [`Policy`] | handlers that protect themselves |
+//! | as a handler parameter | [`Require<P>`](crate::Require) with a [`Policy`](crate::Policy) | handlers that protect themselves |
 //!
 //! A token that does not meet the requirement is refused with 403 and the manager's error
 //! body (`{"<JWT_ERROR_MESSAGE_KEY>": "<message>"}`), where the message is the requirement's
-//! own ([`Requirement::message`]) or its kind's (`Missing required role`, `Insufficient
+//! own ([`Requirement::message`](crate::Requirement::message)) or its kind's (`Missing required role`, `Insufficient
 //! scope`, `Claim requirement not met`, `Access denied`). The kind
 //! ([`ErrorKind::MissingRole`](crate::ErrorKind::MissingRole), `MissingScope`,
 //! `ClaimMismatch`, `RequirementFailed`) names what was not met; the
@@ -127,9 +127,7 @@
 //! # }).unwrap();
 //! ```
 
-mod extract;
-mod middleware;
-
-pub use self::extract::{Policy, Require};
-pub use self::middleware::RequirementMiddleware;
-pub use crate::requirement::Requirement;
+// The items are at the crate root (one path each): `Requirement`, `Require`, `Policy`,
+// `RequirementMiddleware`. This module holds their guide.
+pub(crate) mod extract;
+pub(crate) mod middleware;
