@@ -190,7 +190,6 @@ mod redaction_tests;
 
 pub use crate::authorize::extract::{Policy, Require};
 pub use crate::authorize::middleware::RequirementMiddleware;
-pub use crate::requirement::Requirement;
 pub use crate::blocklist::{BlocklistError, InMemoryBlocklist, TokenBlocklist, FAMILY_CLAIM};
 #[cfg(feature = "redis")]
 pub use crate::blocklist::{RedisBlocklist, RedisBlocklistBuilder};
@@ -212,6 +211,7 @@ pub use crate::manager::{
 };
 pub use crate::middleware::JwtRequiredMiddleware;
 pub use crate::refresh::{ImplicitRefresh, ImplicitRefreshMiddleware};
+pub use crate::requirement::Requirement;
 pub use crate::revocation::TokenPair;
 pub use crate::token::DecodedToken;
 pub use crate::verify::{

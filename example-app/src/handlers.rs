@@ -1,11 +1,41 @@
 //! The routes of the example app (see the README's contract table).
+//!
+//! | route | protection | answer |
+//! |---|---|---|
+//! | `POST /login` `{"username","password"[,"scope"]}` | none | `{"access_token","refresh_token"}` (fresh access token); 400 `Missing username or password`, 401 `Bad username or password`, then 400 `Invalid scope` |
+//! | `POST /login/cookies` | none; same body and errors as `/login` | `{"message":"login successful"}` and the access, refresh and CSRF cookies |
+//! | `POST /logout/cookies` | none | `{"message":"logout successful"}`, every JWT cookie unset |
+//! | `POST /refresh` | refresh token | `{"access_token"}` (not fresh, with the refresh token's `scope`); with rotation a new pair |
+//! | `GET`/`POST /protected`, `GET /fresh` | access token (fresh for `/fresh`) | `{"logged_in_as": identity}` |
+//! | `GET /optional` | optional access token | `{"logged_in_as": identity or null}` |
+//! | `GET /me` | access token + user lookup | `{"username","roles"}` |
+//! | `GET /claims` | access token | `{"header","claims"}` |
+//! | `GET /admin` | role `admin` ([`Requirement::role`]) | `{"message":"Welcome, admin"}`; else 403 `{"message":"Admins only!"}` |
+//! | `POST /admin/notes` `{"text": string}` | role `admin` | 201 `{"text"}`; a non-admin 403 `Admins only!` whatever the body; an admin with another body 400 `{"message":"Invalid note"}` |
+//! | `GET /reports` | scope `reports:read` ([`Requirement::scope`]) | `{"reports":[...]}`; else 403 `{"message":"Insufficient scope"}` |
+//! | `DELETE /logout` | any token type | revokes the token presented |
+//! | `GET /` | none | the demo page |
+//! | `GET /.well-known/jwks.json` | none | the public keys, with asymmetric keys only (`main.rs`) |
+//!
+//! Scopes: the login body's optional `"scope"` is a space-separated list (RFC 6749, section
+//! 3.3) of scopes the user holds (`test`: `reports:read`; `admin`: `reports:read
+//! reports:write`, see [`users::grant_scope`]). Granted, they become the `scope` claim of both
+//! tokens (duplicates removed, order kept); without `"scope"` (or with `null`) the tokens have
+//! no `scope` claim. Anything else (an unknown or not-held scope, a non-string, an empty string,
+//! extra spaces) answers 400 `{"message":"Invalid scope"}`, after the credentials are checked.
+//!
+//! The app's own messages are always under the key `message`, the requirement refusals
+//! included (see [`crate::jwt`]); the library's other errors are under
+//! `JWT_ERROR_MESSAGE_KEY`. With `JWT_WWW_AUTHENTICATE=true` the library's refusals carry an
+//! RFC 6750 `WWW-Authenticate` challenge (`error="insufficient_scope", scope="reports:read"`
+//! for `/reports`).
 
 use actix_jwt_ext::{
-    jwt_required, Claims, CurrentUser, Jwt, JwtIdentity, JwtManager, Optional, TokenLocation,
+    jwt_required, CurrentUser, Jwt, JwtIdentity, JwtManager, Optional, Requirement, TokenLocation,
 };
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use crate::users::{self, User};
 
@@ -55,7 +85,22 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     .service(get_resource("/fresh", jwt_required().fresh(), protected))
     .service(get_resource("/me", jwt_required(), me))
     .service(get_resource("/claims", jwt_required(), claims))
-    .service(get_resource("/admin", jwt_required(), admin))
+    .service(get_resource(
+        "/admin",
+        jwt_required().require(admin_role()),
+        admin,
+    ))
+    .service(
+        web::resource("/admin/notes")
+            .wrap(jwt_required().require(admin_role()))
+            .route(web::post().to(admin_notes))
+            .route(options("POST, OPTIONS")),
+    )
+    .service(get_resource(
+        "/reports",
+        jwt_required().require(Requirement::scope("reports:read")),
+        reports,
+    ))
     .service(
         web::resource("/logout")
             .wrap(jwt_required().no_verify_type())
@@ -123,7 +168,7 @@ fn json_body(req: &HttpRequest, body: &[u8]) -> Option<Value> {
     is_json.then(|| serde_json::from_slice(body).ok()).flatten()
 }
 
-fn credentials(body: Option<Value>) -> Option<(String, String)> {
+fn credentials(body: Option<&Value>) -> Option<(String, String)> {
     let body = body?;
     let field = |name: &str| {
         body.get(name)?
@@ -134,26 +179,70 @@ fn credentials(body: Option<Value>) -> Option<(String, String)> {
     Some((field("username")?, field("password")?))
 }
 
-/// `POST /login`: a fresh access token and a refresh token.
+/// Why a login body is refused, in the order checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LoginRefusal {
+    /// 400 `Missing username or password`.
+    MissingCredentials,
+    /// 401 `Bad username or password`.
+    BadCredentials,
+    /// 400 `Invalid scope`.
+    InvalidScope,
+}
+
+impl LoginRefusal {
+    fn response(self) -> HttpResponse {
+        match self {
+            LoginRefusal::MissingCredentials => {
+                message(StatusCode::BAD_REQUEST, "Missing username or password")
+            }
+            LoginRefusal::BadCredentials => {
+                message(StatusCode::UNAUTHORIZED, "Bad username or password")
+            }
+            LoginRefusal::InvalidScope => message(StatusCode::BAD_REQUEST, "Invalid scope"),
+        }
+    }
+}
+
+/// The user and the granted scope of a login body: the credentials first, then the optional
+/// `"scope"` (absent or `null`: none).
+fn login_request(req: &HttpRequest, body: &[u8]) -> Result<(User, Option<String>), LoginRefusal> {
+    let body = json_body(req, body);
+    let (username, password) =
+        credentials(body.as_ref()).ok_or(LoginRefusal::MissingCredentials)?;
+    let user = users::authenticate(&username, &password).ok_or(LoginRefusal::BadCredentials)?;
+    // `credentials` succeeded: the body is a JSON object.
+    let scope = match body.as_ref().and_then(|b| b.get("scope")) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(requested)) => Some(
+            users::grant_scope(&user.username, requested)
+                .map_err(|_| LoginRefusal::InvalidScope)?,
+        ),
+        Some(_) => return Err(LoginRefusal::InvalidScope),
+    };
+    Ok((user, scope))
+}
+
+/// `POST /login`: a fresh access token and a refresh token (both with the granted `scope`).
 async fn login(
     req: HttpRequest,
     body: web::Bytes,
     jwt: web::Data<JwtManager>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let Some((username, password)) = credentials(json_body(&req, &body)) else {
-        return Ok(message(
-            StatusCode::BAD_REQUEST,
-            "Missing username or password",
-        ));
-    };
-    let Some(user) = users::authenticate(&username, &password) else {
-        return Ok(message(
-            StatusCode::UNAUTHORIZED,
-            "Bad username or password",
-        ));
+    let (user, scope) = match login_request(&req, &body) {
+        Ok(granted) => granted,
+        Err(refused) => return Ok(refused.response()),
     };
     // A new token family when refresh-token rotation is on; the same two tokens otherwise.
-    let pair = jwt.create_token_pair(&user.username, true).await?;
+    let pair = match scope {
+        None => jwt.create_token_pair(&user.username, true).await?,
+        Some(scope) => {
+            let mut claims = Map::new();
+            claims.insert("scope".into(), Value::String(scope));
+            jwt.create_token_pair_with(&user.username, true, claims)
+                .await?
+        }
+    };
     log::info!("login: {}", user.username);
     Ok(reply(
         StatusCode::OK,
@@ -161,30 +250,25 @@ async fn login(
     ))
 }
 
-/// `POST /login/cookies`: the access, refresh and CSRF cookies.
+/// `POST /login/cookies`: the access, refresh and CSRF cookies (both tokens with the granted
+/// `scope`).
 async fn login_cookies(
     req: HttpRequest,
     body: web::Bytes,
     jwt: web::Data<JwtManager>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let Some((username, password)) = credentials(json_body(&req, &body)) else {
-        return Ok(message(
-            StatusCode::BAD_REQUEST,
-            "Missing username or password",
-        ));
+    let (user, scope) = match login_request(&req, &body) {
+        Ok(granted) => granted,
+        Err(refused) => return Ok(refused.response()),
     };
-    let Some(user) = users::authenticate(&username, &password) else {
-        return Ok(message(
-            StatusCode::UNAUTHORIZED,
-            "Bad username or password",
-        ));
-    };
-    let access_token = jwt
-        .access_token(&user.username)
-        .fresh(true)
-        .encode()
-        .await?;
-    let refresh_token = jwt.refresh_token(&user.username).encode().await?;
+    let mut access = jwt.access_token(&user.username).fresh(true);
+    let mut refresh = jwt.refresh_token(&user.username);
+    if let Some(scope) = &scope {
+        access = access.claim("scope", scope);
+        refresh = refresh.claim("scope", scope);
+    }
+    let access_token = access.encode().await?;
+    let refresh_token = refresh.encode().await?;
     let cookies = jwt
         .set_access_cookies(&access_token)
         .await?
@@ -209,10 +293,12 @@ async fn demo_page() -> HttpResponse {
         .body(include_str!("demo.html"))
 }
 
-/// `POST /refresh`: a new, non-fresh access token (also as a cookie when the refresh token
-/// came from a cookie). With refresh-token rotation (`JWT_REFRESH_ROTATION=true`): a new pair
+/// `POST /refresh`: a new, non-fresh access token, with the refresh token's `scope` claim
+/// when it has one (also as a cookie when the refresh token came from a cookie). With
+/// refresh-token rotation (`JWT_REFRESH_ROTATION=true`): a new pair
 /// `{"access_token","refresh_token"}`, the refresh token presented is retired, and presenting
-/// a retired one revokes its whole family (401 `Token has been revoked`).
+/// a retired one revokes its whole family (401 `Token has been revoked`); the pair keeps the
+/// scope.
 async fn refresh(token: Jwt, jwt: web::Data<JwtManager>) -> Result<HttpResponse, actix_web::Error> {
     if jwt.refresh_rotation() {
         let pair = jwt.rotate_refresh_token(token.token()).await?;
@@ -229,7 +315,11 @@ async fn refresh(token: Jwt, jwt: web::Data<JwtManager>) -> Result<HttpResponse,
         return Ok(resp);
     }
     let identity = token.identity().cloned().unwrap_or(Value::Null);
-    let access_token = jwt.access_token(identity).fresh(false).encode().await?;
+    let mut access = jwt.access_token(identity).fresh(false);
+    if let Some(scope) = token.token().claim("scope") {
+        access = access.claim("scope", scope);
+    }
+    let access_token = access.encode().await?;
     let mut resp = reply(StatusCode::OK, json!({ "access_token": access_token }));
     if token.location() == TokenLocation::Cookies {
         jwt.set_access_cookies(&access_token)
@@ -268,21 +358,39 @@ async fn claims(jwt: Jwt) -> HttpResponse {
     )
 }
 
-#[derive(serde::Deserialize)]
-struct RoleClaims {
-    #[serde(default)]
-    roles: Vec<Value>,
+/// The requirement of the admin routes: a `roles` claim that is `"admin"` or an array
+/// holding it. Refused with 403 `{"message":"Admins only!"}` (see [`crate::jwt`]) in the
+/// middleware, before any extractor of the handler reads the body.
+fn admin_role() -> Requirement {
+    Requirement::role("admin").message("Admins only!")
 }
 
-/// `GET /admin`: only for tokens whose `roles` claim holds "admin".
-async fn admin(claims: Claims<Value>) -> HttpResponse {
-    let roles: RoleClaims =
-        serde_json::from_value(claims.0).unwrap_or(RoleClaims { roles: Vec::new() });
-    if roles.roles.iter().any(|r| r == "admin") {
-        message(StatusCode::OK, "Welcome, admin")
-    } else {
-        message(StatusCode::FORBIDDEN, "Admins only!")
+/// `GET /admin`: only for tokens with the role `admin` (checked by [`admin_role`]).
+async fn admin() -> HttpResponse {
+    message(StatusCode::OK, "Welcome, admin")
+}
+
+/// `POST /admin/notes` `{"text": string}`: 201 with the note; 400 `Invalid note` for any other
+/// body (not JSON, not an object, `text` missing or not a string). Non-admins were refused
+/// before (403), whatever their body.
+async fn admin_notes(req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let text = json_body(&req, &body)
+        .as_ref()
+        .and_then(|b| b.get("text"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    match text {
+        Some(text) => reply(StatusCode::CREATED, json!({ "text": text })),
+        None => message(StatusCode::BAD_REQUEST, "Invalid note"),
     }
+}
+
+/// `GET /reports`: only for tokens granting the scope `reports:read`.
+async fn reports() -> HttpResponse {
+    reply(
+        StatusCode::OK,
+        json!({ "reports": [{"id": 1, "title": "Q1"}, {"id": 2, "title": "Q2"}] }),
+    )
 }
 
 /// `DELETE /logout`: revokes the token presented (access or refresh).

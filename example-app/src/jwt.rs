@@ -4,10 +4,12 @@ use std::sync::Arc;
 
 use actix_jwt_ext::jsonwebtoken::{Algorithm, AlgorithmFamily};
 use actix_jwt_ext::{
-    ConfigError, DecodedToken, InMemoryBlocklist, JwtConfig, JwtManager, KeySet, RedisBlocklist,
-    TokenBlocklist,
+    ConfigError, DecodedToken, ErrorKind, InMemoryBlocklist, JwtConfig, JwtError, JwtManager,
+    KeySet, RedisBlocklist, TokenBlocklist,
 };
-use serde_json::{Map, Value};
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+use serde_json::{json, Map, Value};
 
 use crate::settings::KeysDir;
 use crate::users::{self, User};
@@ -208,8 +210,30 @@ pub(crate) enum Store {
     Redis(RedisBlocklist),
 }
 
+/// The answer to a request refused by a [requirement](actix_jwt_ext::Requirement) (`/admin`,
+/// `/admin/notes`, `/reports`): 403 `{"message": "<the requirement's message>"}`, like the
+/// app's other messages always under the literal key `message`, whatever
+/// `JWT_ERROR_MESSAGE_KEY` says. Every other error keeps the library's answer (`None`). The
+/// library adds the RFC 6750 challenge to this answer when `JWT_WWW_AUTHENTICATE` is on.
+fn requirement_refusal(err: &JwtError) -> Option<HttpResponse> {
+    match err.kind() {
+        ErrorKind::MissingRole
+        | ErrorKind::MissingScope
+        | ErrorKind::ClaimMismatch
+        | ErrorKind::RequirementFailed => Some(
+            HttpResponse::build(StatusCode::FORBIDDEN)
+                .content_type("application/json")
+                .body(actix_jwt_ext::jsonify(
+                    &json!({ "message": err.to_string() }),
+                )),
+        ),
+        _ => None,
+    }
+}
+
 /// Builds the manager: `roles` in every token, the user lookup for `/me`, the revocation
-/// `store` for `DELETE /logout`, and refresh-token rotation when `refresh_rotation` is on.
+/// `store` for `DELETE /logout`, refresh-token rotation when `refresh_rotation` is on, and
+/// requirement refusals under the key `message` ([`requirement_refusal`]).
 /// `key_set` replaces the configured key when `JWT_KEYS_DIR` is set.
 pub(crate) fn manager(
     config: JwtConfig,
@@ -247,6 +271,7 @@ fn build(
         .user_lookup_loader(|token: Arc<DecodedToken>| async move {
             Ok::<Option<User>, _>(token.identity_str().and_then(users::find))
         })
+        .error_renderer(requirement_refusal)
         .blocklist(store)
         .refresh_rotation(refresh_rotation)
         .build()

@@ -9,7 +9,10 @@
 //!     JWT_ERROR_MESSAGE_KEY = "message"
 //! ```
 //!
-//! Every other `JWT_*` option of flask-jwt-extended is read too, with the library's defaults.
+//! Every other `JWT_*` option of flask-jwt-extended is read too, with the library's defaults,
+//! and the library's own: `JWT_WWW_AUTHENTICATE=true` adds RFC 6750 `WWW-Authenticate`
+//! challenges to refusals (realm `JWT_WWW_AUTHENTICATE_REALM` when set; off by default, as
+//! flask-jwt-extended sends none).
 //!
 //! Key rotation: `JWT_KEYS_DIR` names a directory of `<kid>.pem` files (private keys sign
 //! and verify, public keys verify only); the current key is `JWT_CURRENT_KID`, or the private
@@ -252,6 +255,27 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("JWT_KEYS_RELOAD"), "{err}");
+    }
+
+    #[test]
+    fn challenge_settings_reach_the_jwt_config() {
+        let s = Settings::from_vars(&vars(&[("SECRET_KEY", "a")])).unwrap();
+        assert!(!s.jwt.www_authenticate, "off by default");
+        let s = Settings::from_vars(&vars(&[
+            ("SECRET_KEY", "a"),
+            ("JWT_WWW_AUTHENTICATE", "true"),
+            ("JWT_WWW_AUTHENTICATE_REALM", "example"),
+        ]))
+        .unwrap();
+        assert!(s.jwt.www_authenticate);
+        assert_eq!(s.jwt.www_authenticate_realm.as_deref(), Some("example"));
+        let err = Settings::from_vars(&vars(&[
+            ("SECRET_KEY", "a"),
+            ("JWT_WWW_AUTHENTICATE", "sometimes"),
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("JWT_WWW_AUTHENTICATE"), "{err}");
     }
 
     #[test]

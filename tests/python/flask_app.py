@@ -17,7 +17,8 @@ import hmac
 import logging
 import sys
 import threading
-from typing import Any, Dict, Mapping, Optional
+from functools import wraps
+from typing import Any, Dict, List, Mapping, Optional
 
 from flask import Flask, current_app, jsonify, request
 from flask_jwt_extended import (
@@ -30,6 +31,7 @@ from flask_jwt_extended import (
     get_jwt_identity,
     jwt_required,
     get_jwt_request_location,
+    verify_jwt_in_request,
     set_access_cookies,
     set_refresh_cookies,
     unset_jwt_cookies,
@@ -43,6 +45,63 @@ USERS: Dict[str, Dict[str, Any]] = {
     "test": {"username": "test", "password": "test", "roles": ["user"]},
     "admin": {"username": "admin", "password": "admin", "roles": ["admin", "user"]},
 }
+
+
+# The scopes each user may ask for at login (example-app/src/users.rs).
+SCOPES: Dict[str, List[str]] = {
+    "test": ["reports:read"],
+    "admin": ["reports:read", "reports:write"],
+}
+
+REPORTS = [{"id": 1, "title": "Q1"}, {"id": 2, "title": "Q2"}]
+
+
+def _is_admin(claims: Mapping[str, Any]) -> bool:
+    """The role requirement of /admin: ``roles`` is "admin" or a list holding it."""
+    roles = claims.get("roles")
+    return roles == "admin" or (isinstance(roles, list) and "admin" in roles)
+
+
+def _has_scope(claims: Mapping[str, Any], scope: str) -> bool:
+    """The scope requirement of /reports, as actix-jwt-ext's Requirement::scope reads it:
+    ``scope`` (a space-separated string) when present, else ``scp`` (a list of strings or a
+    space-separated string)."""
+    if "scope" in claims:
+        granted = claims["scope"]
+        return isinstance(granted, str) and scope in granted.split(" ")
+    scp = claims.get("scp")
+    if isinstance(scp, list):
+        return scope in [s for s in scp if isinstance(s, str)]
+    return isinstance(scp, str) and scope in scp.split(" ")
+
+
+def _grant_scope(username: str, requested: Any) -> Optional[str]:
+    """The scope claim for a login's ``"scope"``: RFC 6749 grammar (scope-token *( SP
+    scope-token )), each scope held by the user, duplicates removed keeping order; None when
+    invalid."""
+    if not isinstance(requested, str):
+        return None
+    held = SCOPES.get(username, [])
+    granted: List[str] = []
+    for token in requested.split(" "):
+        if token not in held:
+            return None
+        if token not in granted:
+            granted.append(token)
+    return " ".join(granted)
+
+
+def admin_required(fn):
+    """jwt_required() plus the admin role, checked before the view reads the body."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        verify_jwt_in_request()
+        if not _is_admin(get_jwt()):
+            return jsonify(message="Admins only!"), 403
+        return fn(*args, **kwargs)
+
+    return wrapper
 
 
 # Stand-in "current user" for routes that do not use it (see lookup_user).
@@ -114,35 +173,49 @@ def create_app(settings: Optional[Mapping[str, str]] = None) -> Flask:
         return username, password
 
     def _authenticate():
-        """Return (identity, None) or (None, error response)."""
+        """Return (identity, extra claims, None) or (None, None, error response): the
+        credentials first (400, 401), then the optional "scope" (400)."""
         creds = _credentials()
         if creds is None:
-            return None, (jsonify(message="Missing username or password"), 400)
+            return None, None, (jsonify(message="Missing username or password"), 400)
         username, password = creds
         user = USERS.get(username)
         if user is None or not hmac.compare_digest(
             user["password"].encode(), password.encode()
         ):
-            return None, (jsonify(message="Bad username or password"), 401)
-        return username, None
+            return None, None, (jsonify(message="Bad username or password"), 401)
+        requested = request.get_json(silent=True).get("scope")
+        if requested is None:  # absent or null: no scope claim
+            return username, None, None
+        scope = _grant_scope(username, requested)
+        if scope is None:
+            return None, None, (jsonify(message="Invalid scope"), 400)
+        return username, {"scope": scope}, None
 
     @app.route("/login", methods=["POST"])
     def login():
-        identity, error = _authenticate()
+        identity, extra, error = _authenticate()
         if error is not None:
             return error
-        access_token = create_access_token(identity=identity, fresh=True)
-        refresh_token = create_refresh_token(identity=identity)
+        access_token = create_access_token(
+            identity=identity, fresh=True, additional_claims=extra
+        )
+        refresh_token = create_refresh_token(identity=identity, additional_claims=extra)
         return jsonify(access_token=access_token, refresh_token=refresh_token)
 
     @app.route("/login/cookies", methods=["POST"])
     def login_cookies():
-        identity, error = _authenticate()
+        identity, extra, error = _authenticate()
         if error is not None:
             return error
         response = jsonify(message="login successful")
-        set_access_cookies(response, create_access_token(identity=identity, fresh=True))
-        set_refresh_cookies(response, create_refresh_token(identity=identity))
+        set_access_cookies(
+            response,
+            create_access_token(identity=identity, fresh=True, additional_claims=extra),
+        )
+        set_refresh_cookies(
+            response, create_refresh_token(identity=identity, additional_claims=extra)
+        )
         return response
 
     @app.route("/logout/cookies", methods=["POST"])
@@ -154,7 +227,11 @@ def create_app(settings: Optional[Mapping[str, str]] = None) -> Flask:
     @app.route("/refresh", methods=["POST"])
     @jwt_required(refresh=True)
     def refresh():
-        access_token = create_access_token(identity=get_jwt_identity(), fresh=False)
+        claims = get_jwt()
+        extra = {"scope": claims["scope"]} if "scope" in claims else None
+        access_token = create_access_token(
+            identity=get_jwt_identity(), fresh=False, additional_claims=extra
+        )
         response = jsonify(access_token=access_token)
         if get_jwt_request_location() == "cookies":
             set_access_cookies(response, access_token)
@@ -188,10 +265,25 @@ def create_app(settings: Optional[Mapping[str, str]] = None) -> Flask:
     @app.route("/admin", methods=["GET"])
     @jwt_required()
     def admin():
-        roles = get_jwt().get("roles")
-        if isinstance(roles, list) and "admin" in roles:
+        if _is_admin(get_jwt()):
             return jsonify(message="Welcome, admin")
         return jsonify(message="Admins only!"), 403
+
+    @app.route("/admin/notes", methods=["POST"])
+    @admin_required
+    def admin_notes():
+        data = request.get_json(silent=True)
+        text = data.get("text") if isinstance(data, dict) else None
+        if not isinstance(text, str):
+            return jsonify(message="Invalid note"), 400
+        return jsonify(text=text), 201
+
+    @app.route("/reports", methods=["GET"])
+    @jwt_required()
+    def reports():
+        if not _has_scope(get_jwt(), "reports:read"):
+            return jsonify(message="Insufficient scope"), 403
+        return jsonify(reports=REPORTS)
 
     @app.route("/logout", methods=["DELETE"])
     @jwt_required(verify_type=False)

@@ -6,11 +6,14 @@
 //! status it expects at each step, so that a script that no longer tests what it means to
 //! (for example both apps failing the same way) fails too.
 //!
-//! Covered: every contract route except `/login/cookies` and `/logout/cookies`, for the
-//! profiles (a) defaults, (b) short access-token expiry, (c) custom error key, locations,
+//! Covered: every contract route except `/logout/cookies` (`/login/cookies` for its scopes
+//! only), the authorization routes (`/admin` and `/admin/notes` behind a role requirement,
+//! `/reports` behind a scope requirement) and login scopes (granted, refused, kept by
+//! `/refresh`), for the profiles (a) defaults, (b) short access-token expiry, (c) custom error key, locations,
 //! header name/type, identity claim, issuer, audience and leeway, (d) an empty header type,
-//! (e) RS256 with PEM keys, (f) settings from a `.env` file only; plus startup failures and
-//! the precedence of the environment over `.env`.
+//! (e) RS256 with PEM keys, (f) settings from a `.env` file only; plus startup failures, the
+//! precedence of the environment over `.env`, and, against the example app only, RFC 6750
+//! challenges (`JWT_WWW_AUTHENTICATE`) and scopes kept by refresh-token rotation.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -18,8 +21,8 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use e2e_tests::{
-    assert_same_answers, jwt_parts, run_to_exit, AppKind, Profile, Request, Response, Server,
-    Transcript, SECRET,
+    assert_same_answers, jwt_parts, run_to_exit, token, AppKind, Profile, Request, Response,
+    Server, Transcript, SECRET,
 };
 use serde_json::{json, Value};
 
@@ -103,6 +106,46 @@ impl<'a> Run<'a> {
             None => json!({ "not a token": token }),
         };
         self.transcript.observe(label, &value);
+    }
+
+    /// Notes `resp`'s JSON body unless it is `want` (on top of the comparison of both apps).
+    fn expect_body(&mut self, label: &str, resp: &Response, want: &Value) {
+        if resp.json().as_ref() != Some(want) {
+            self.transcript.unexpected.push(format!(
+                "{label}: expected the body {want}, got {:?}",
+                resp.text()
+            ));
+        }
+    }
+
+    /// `POST /login` as `user` (password = name) asking for `scope`; records the claims of
+    /// both tokens and returns them (empty strings when the login failed).
+    fn login_scope(&mut self, label: &str, user: &str, scope: Value) -> (String, String) {
+        let resp = self.step(
+            label,
+            200,
+            login_json(&json!({ "username": user, "password": user, "scope": scope })),
+        );
+        let access = resp.str_field("access_token").unwrap_or_default();
+        let refresh = resp.str_field("refresh_token").unwrap_or_default();
+        self.observe_token(&format!("{label}: access token"), &access);
+        self.observe_token(&format!("{label}: refresh token"), &refresh);
+        (access, refresh)
+    }
+
+    /// The `scope` claim of `token` (unverified), `None` when absent or not a token.
+    fn scope_of(token: &str) -> Option<Value> {
+        jwt_parts(token).and_then(|(_, claims)| claims.get("scope").cloned())
+    }
+
+    /// Notes a `scope` claim of `token` other than `want` (`None`: no `scope` claim).
+    fn expect_scope(&mut self, label: &str, token: &str, want: Option<&str>) {
+        let got = Self::scope_of(token);
+        if got != want.map(|w| json!(w)) {
+            self.transcript.unexpected.push(format!(
+                "{label}: expected the scope claim {want:?}, got {got:?}"
+            ));
+        }
     }
 
     /// `POST /login` with a JSON body; returns (access token, refresh token), empty strings
@@ -426,6 +469,8 @@ fn script(server: &Server, profile: &Profile) -> Transcript {
     r.with_token("GET /admin as admin", 200, Request::get("/admin"), &admin_a);
     r.step("GET /admin without token", 401, Request::get("/admin"));
 
+    authorization_steps(&mut r, &a1, &r1, &admin_a);
+
     // --- OPTIONS and HEAD -------------------------------------------------------------------
     // OPTIONS skips every check (Flask answers it before the view); HEAD runs the GET view.
     let get_head = ["GET", "HEAD", "OPTIONS"];
@@ -438,6 +483,8 @@ fn script(server: &Server, profile: &Profile) -> Transcript {
         ("/me", &get_head[..]),
         ("/claims", &get_head[..]),
         ("/admin", &get_head[..]),
+        ("/admin/notes", &["POST", "OPTIONS"][..]),
+        ("/reports", &get_head[..]),
         ("/logout", &["DELETE", "OPTIONS"][..]),
     ] {
         r.options(path, None, methods);
@@ -457,6 +504,12 @@ fn script(server: &Server, profile: &Profile) -> Transcript {
         Some(("refresh token", &r1)),
         &["DELETE", "OPTIONS"],
     );
+    r.options(
+        "/admin/notes",
+        Some(("a non-admin token", &a1)),
+        &["POST", "OPTIONS"],
+    );
+    r.options("/reports", Some(("garbage", "foobarbaz")), &get_head);
     for (label, expect, path, token) in [
         ("HEAD /protected with access token", 200, "/protected", &a1),
         ("HEAD /optional with access token", 200, "/optional", &a1),
@@ -476,6 +529,7 @@ fn script(server: &Server, profile: &Profile) -> Transcript {
         ("HEAD /claims with the login token", 200, "/claims", &a1),
         ("HEAD /admin as test", 403, "/admin", &a1),
         ("HEAD /admin as admin", 200, "/admin", &admin_a),
+        ("HEAD /reports without scope", 403, "/reports", &a1),
         ("HEAD /protected with refresh token", 422, "/protected", &r1),
     ] {
         let req = profile.with_auth(Request::new("HEAD", path), token);
@@ -700,6 +754,307 @@ fn script(server: &Server, profile: &Profile) -> Transcript {
     }
 
     r.transcript
+}
+
+/// The authorization routes and login scopes, in the shared script (both apps, every profile
+/// but the short-expiry one): `a1`/`r1` are test's tokens without scope, `admin_a` admin's.
+fn authorization_steps(r: &mut Run<'_>, a1: &str, r1: &str, admin_a: &str) {
+    // --- POST /admin/notes: the role is checked before the body is read -------------------
+    let note = json!({"text": "hello"});
+    let notes = || Request::post("/admin/notes");
+    r.with_token(
+        "POST /admin/notes as test with a valid note",
+        403,
+        notes().json(&note),
+        a1,
+    );
+    r.with_token(
+        "POST /admin/notes as test with invalid JSON",
+        403,
+        notes().body("application/json", b"{\"text\": "),
+        a1,
+    );
+    let refused = r.with_token("POST /admin/notes as test without a body", 403, notes(), a1);
+    r.expect_body(
+        "POST /admin/notes as test without a body",
+        &refused,
+        &json!({"message": "Admins only!"}),
+    );
+    r.with_token(
+        "POST /admin/notes with a refresh token",
+        422,
+        notes().json(&note),
+        r1,
+    );
+    r.step(
+        "POST /admin/notes without token",
+        401,
+        Request::post("/admin/notes"),
+    );
+    let invalid: [(&str, Request); 8] = [
+        (
+            "invalid JSON",
+            notes().body("application/json", b"{\"text\": "),
+        ),
+        ("no body", notes()),
+        ("no text", notes().json(&json!({"title": "hello"}))),
+        ("numeric text", notes().json(&json!({"text": 5}))),
+        ("null text", notes().json(&json!({"text": null}))),
+        ("an array body", notes().json(&json!(["hello"]))),
+        ("a string body", notes().json(&json!("hello"))),
+        (
+            "a text/plain body",
+            notes().body("text/plain", br#"{"text":"hello"}"#),
+        ),
+    ];
+    for (what, req) in invalid {
+        let label = format!("POST /admin/notes as admin with {what}");
+        let resp = r.with_token(&label, 400, req, admin_a);
+        r.expect_body(&label, &resp, &json!({"message": "Invalid note"}));
+    }
+    for (what, text) in [
+        ("a note", "hello"),
+        ("an empty note", ""),
+        ("a non-ASCII note", "h\u{e9}llo \u{2713} \u{1f600}"),
+    ] {
+        let label = format!("POST /admin/notes as admin with {what}");
+        let resp = r.with_token(&label, 201, notes().json(&json!({ "text": text })), admin_a);
+        r.expect_body(&label, &resp, &json!({ "text": text }));
+        // Flask's jsonify bytes: non-ASCII escaped as \uXXXX (UTF-16 pairs), final newline.
+        r.transcript.observe(
+            &format!("{label}: body bytes"),
+            &json!(String::from_utf8_lossy(&resp.body)),
+        );
+    }
+    r.with_token(
+        "POST /admin/notes as admin with extra fields",
+        201,
+        notes().json(&json!({"text": "hello", "pinned": true})),
+        admin_a,
+    );
+
+    // --- login scopes -----------------------------------------------------------------------
+    let (scoped_a, scoped_r) = r.login_scope(
+        "login test asking reports:read",
+        "test",
+        json!("reports:read"),
+    );
+    r.expect_scope(
+        "login test asking reports:read: access",
+        &scoped_a,
+        Some("reports:read"),
+    );
+    r.expect_scope(
+        "login test asking reports:read: refresh",
+        &scoped_r,
+        Some("reports:read"),
+    );
+    r.expect_scope("login without scope: access", a1, None);
+    r.expect_scope("login without scope: refresh", r1, None);
+    let (dup_a, _) = r.login_scope(
+        "login test asking reports:read twice",
+        "test",
+        json!("reports:read reports:read"),
+    );
+    r.expect_scope(
+        "login test asking reports:read twice",
+        &dup_a,
+        Some("reports:read"),
+    );
+    let (admin_sa, admin_sr) = r.login_scope(
+        "login admin asking reports:write reports:read reports:write",
+        "admin",
+        json!("reports:write reports:read reports:write"),
+    );
+    r.expect_scope(
+        "login admin with scopes: access",
+        &admin_sa,
+        Some("reports:write reports:read"),
+    );
+    r.expect_scope(
+        "login admin with scopes: refresh",
+        &admin_sr,
+        Some("reports:write reports:read"),
+    );
+    let (null_a, null_r) = r.login_scope("login test with a null scope", "test", Value::Null);
+    r.expect_scope("login test with a null scope: access", &null_a, None);
+    r.expect_scope("login test with a null scope: refresh", &null_r, None);
+    let bad_scopes: [(&str, &str, Value); 12] = [
+        (
+            "test",
+            "a scope not held (reports:write)",
+            json!("reports:write"),
+        ),
+        (
+            "test",
+            "held and not held",
+            json!("reports:read reports:write"),
+        ),
+        ("admin", "an unknown scope", json!("reports:delete")),
+        ("test", "an empty scope", json!("")),
+        ("test", "a single space", json!(" ")),
+        (
+            "test",
+            "a double space",
+            json!("reports:read  reports:read"),
+        ),
+        ("test", "a leading space", json!(" reports:read")),
+        ("test", "a trailing space", json!("reports:read ")),
+        ("test", "a tab", json!("reports:read\treports:read")),
+        ("test", "a numeric scope", json!(5)),
+        ("test", "an array scope", json!(["reports:read"])),
+        ("test", "a boolean scope", json!(true)),
+    ];
+    for (user, what, scope) in bad_scopes {
+        let label = format!("login {user} with {what}");
+        let resp = r.step(
+            &label,
+            400,
+            login_json(&json!({ "username": user, "password": user, "scope": scope })),
+        );
+        r.expect_body(&label, &resp, &json!({"message": "Invalid scope"}));
+    }
+    // The credentials are checked before the scope.
+    r.step(
+        "login with a wrong password and an invalid scope",
+        401,
+        login_json(&json!({"username": "test", "password": "nope", "scope": ""})),
+    );
+    r.step(
+        "login without password and with an invalid scope",
+        400,
+        login_json(&json!({"username": "test", "scope": 5})),
+    );
+    r.step(
+        "login/cookies with an invalid scope",
+        400,
+        Request::post("/login/cookies")
+            .json(&json!({"username": "test", "password": "test", "scope": "reports:write"})),
+    );
+    let cookies = r.step(
+        "login/cookies asking reports:read",
+        200,
+        Request::post("/login/cookies")
+            .json(&json!({"username": "test", "password": "test", "scope": "reports:read"})),
+    );
+    for name in ["access_token_cookie", "refresh_token_cookie"] {
+        let value = cookies
+            .set_cookies()
+            .into_iter()
+            .find(|c| c.name == name)
+            .map(|c| c.value)
+            .unwrap_or_default();
+        let label = format!("login/cookies asking reports:read: {name}");
+        r.observe_token(&label, &value);
+        r.expect_scope(&label, &value, Some("reports:read"));
+    }
+    let plain_cookies = r.step(
+        "login/cookies without scope",
+        200,
+        Request::post("/login/cookies").json(&json!({"username": "test", "password": "test"})),
+    );
+    for c in plain_cookies.set_cookies() {
+        if c.name == "access_token_cookie" || c.name == "refresh_token_cookie" {
+            r.expect_scope(
+                &format!("login/cookies without scope: {}", c.name),
+                &c.value,
+                None,
+            );
+        }
+    }
+
+    // --- GET /reports ---------------------------------------------------------------------
+    let reports = r.with_token(
+        "GET /reports with reports:read",
+        200,
+        Request::get("/reports"),
+        &scoped_a,
+    );
+    r.expect_body(
+        "GET /reports with reports:read",
+        &reports,
+        &json!({"reports": [{"id": 1, "title": "Q1"}, {"id": 2, "title": "Q2"}]}),
+    );
+    r.with_token(
+        "GET /reports as admin with reports:write reports:read",
+        200,
+        Request::get("/reports"),
+        &admin_sa,
+    );
+    let refused = r.with_token(
+        "GET /reports without a scope claim",
+        403,
+        Request::get("/reports"),
+        a1,
+    );
+    r.expect_body(
+        "GET /reports without a scope claim",
+        &refused,
+        &json!({"message": "Insufficient scope"}),
+    );
+    r.with_token(
+        "GET /reports as admin without a scope claim",
+        403,
+        Request::get("/reports"),
+        admin_a,
+    );
+    r.with_token(
+        "GET /reports with a refresh token holding the scope",
+        422,
+        Request::get("/reports"),
+        &scoped_r,
+    );
+    r.step("GET /reports without token", 401, Request::get("/reports"));
+    r.with_token(
+        "HEAD /reports with reports:read",
+        200,
+        Request::new("HEAD", "/reports"),
+        &scoped_a,
+    );
+
+    // --- POST /refresh keeps the scope ------------------------------------------------------
+    let refreshed = r.with_token(
+        "POST /refresh with the reports:read refresh token",
+        200,
+        Request::post("/refresh"),
+        &scoped_r,
+    );
+    let scoped_a2 = refreshed.str_field("access_token").unwrap_or_default();
+    r.observe_token(
+        "claims of the access token refreshed with a scope",
+        &scoped_a2,
+    );
+    r.expect_scope(
+        "the access token refreshed with a scope",
+        &scoped_a2,
+        Some("reports:read"),
+    );
+    r.with_token(
+        "GET /reports with the refreshed scoped token",
+        200,
+        Request::get("/reports"),
+        &scoped_a2,
+    );
+    let refreshed = r.with_token(
+        "POST /refresh with the admin refresh token holding two scopes",
+        200,
+        Request::post("/refresh"),
+        &admin_sr,
+    );
+    let admin_sa2 = refreshed.str_field("access_token").unwrap_or_default();
+    r.expect_scope(
+        "the admin access token refreshed with two scopes",
+        &admin_sa2,
+        Some("reports:write reports:read"),
+    );
+    let refreshed = r.with_token(
+        "POST /refresh with the null-scope refresh token",
+        200,
+        Request::post("/refresh"),
+        &null_r,
+    );
+    let null_a2 = refreshed.str_field("access_token").unwrap_or_default();
+    r.expect_scope("the access token refreshed without scope", &null_a2, None);
 }
 
 /// Runs the script against both apps (concurrently) and compares.
@@ -975,5 +1330,250 @@ fn flask_reference_refuses_the_same_unparseable_settings() {
             !exit.listened() && exit.stderr.contains(name),
             "{name}={value}: {exit:?}"
         );
+    }
+}
+
+/// RFC 6750 challenges (example app only: flask-jwt-extended sends none): with
+/// `JWT_WWW_AUTHENTICATE=true`, with and without `JWT_WWW_AUTHENTICATE_REALM`, every refusal
+/// carries its `WWW-Authenticate`; by default none does. The requirement refusals stay under
+/// the key `message` whatever `JWT_ERROR_MESSAGE_KEY` says.
+#[test]
+fn www_authenticate_challenges() {
+    struct Case {
+        name: &'static str,
+        env: Vec<(&'static str, &'static str)>,
+        /// `None`: challenges off.
+        prefix: Option<&'static str>,
+        error_key: &'static str,
+    }
+    let cases = [
+        Case {
+            name: "default",
+            env: vec![("SECRET_KEY", SECRET)],
+            prefix: None,
+            error_key: "message",
+        },
+        Case {
+            name: "on, no realm",
+            env: vec![("SECRET_KEY", SECRET), ("JWT_WWW_AUTHENTICATE", "true")],
+            prefix: Some("Bearer"),
+            error_key: "message",
+        },
+        Case {
+            name: "on, realm, custom error key",
+            env: vec![
+                ("SECRET_KEY", SECRET),
+                ("JWT_WWW_AUTHENTICATE", "true"),
+                ("JWT_WWW_AUTHENTICATE_REALM", "example \"app\""),
+                ("JWT_ERROR_MESSAGE_KEY", "error"),
+            ],
+            prefix: Some(r#"Bearer realm="example \"app\"""#),
+            error_key: "error",
+        },
+    ];
+    let servers: Vec<Server> = std::thread::scope(|s| {
+        let handles: Vec<_> = cases
+            .iter()
+            .map(|c| s.spawn(|| Server::example_app(&c.env)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let t = e2e_tests::now();
+    let expired = token::hmac(
+        actix_jwt_ext::jsonwebtoken::Algorithm::HS256,
+        SECRET.as_bytes(),
+        &json!({
+            "sub": "test", "type": "access", "fresh": false, "jti": "expired-1",
+            "iat": t - 200, "nbf": t - 200, "exp": t - 100, "roles": ["user"],
+        }),
+    );
+    let other_key = token::hmac(
+        actix_jwt_ext::jsonwebtoken::Algorithm::HS256,
+        b"another secret, 0123456789abcdef0123456789abcdef",
+        &json!({"sub": "test", "type": "access", "fresh": false, "jti": "k", "iat": t, "nbf": t}),
+    );
+    let mut failures = Vec::new();
+    for (case, server) in cases.iter().zip(&servers) {
+        let login = |user: &str, scope: Option<&str>| {
+            let mut body = json!({"username": user, "password": user});
+            if let Some(scope) = scope {
+                body["scope"] = json!(scope);
+            }
+            let resp = server.send(&login_json(&body));
+            assert_eq!(
+                resp.status,
+                200,
+                "{}: login {user}: {}",
+                case.name,
+                resp.text()
+            );
+            resp.str_field("access_token").unwrap()
+        };
+        let bearer = |token: &str| format!("Bearer {token}");
+        let test = login("test", None);
+        let reader = login("test", Some("reports:read"));
+        let admin = login("admin", None);
+        let key = case.error_key;
+        // (what, request, status, body, challenge parameters after the prefix)
+        let checks: Vec<(&str, Request, u16, Value, Option<&str>)> = vec![
+            (
+                "missing token",
+                Request::get("/protected"),
+                401,
+                json!({ key: "Missing Authorization Header" }),
+                Some(""),
+            ),
+            (
+                "missing token on /reports",
+                Request::get("/reports"),
+                401,
+                json!({ key: "Missing Authorization Header" }),
+                Some(""),
+            ),
+            (
+                "expired token",
+                Request::get("/protected").header("Authorization", &bearer(&expired)),
+                401,
+                json!({ key: "Token has expired" }),
+                Some(r#"error="invalid_token", error_description="Token has expired""#),
+            ),
+            (
+                "malformed token",
+                Request::get("/protected").header("Authorization", "Bearer foobarbaz"),
+                422,
+                json!({ key: "Not enough segments" }),
+                Some(r#"error="invalid_token", error_description="Not enough segments""#),
+            ),
+            (
+                "token signed with another key",
+                Request::get("/reports").header("Authorization", &bearer(&other_key)),
+                422,
+                json!({ key: "Signature verification failed" }),
+                Some(r#"error="invalid_token", error_description="Signature verification failed""#),
+            ),
+            (
+                "/reports without the scope",
+                Request::get("/reports").header("Authorization", &bearer(&test)),
+                403,
+                json!({"message": "Insufficient scope"}),
+                Some(r#"error="insufficient_scope", scope="reports:read""#),
+            ),
+            (
+                "/admin as test",
+                Request::get("/admin").header("Authorization", &bearer(&test)),
+                403,
+                json!({"message": "Admins only!"}),
+                Some(r#"error="insufficient_scope""#),
+            ),
+            (
+                "/admin as test with the reports:read scope",
+                Request::get("/admin").header("Authorization", &bearer(&reader)),
+                403,
+                json!({"message": "Admins only!"}),
+                Some(r#"error="insufficient_scope""#),
+            ),
+            (
+                "/admin/notes as test with invalid JSON",
+                Request::post("/admin/notes")
+                    .header("Authorization", &bearer(&test))
+                    .body("application/json", b"{"),
+                403,
+                json!({"message": "Admins only!"}),
+                Some(r#"error="insufficient_scope""#),
+            ),
+            (
+                "/reports with the scope",
+                Request::get("/reports").header("Authorization", &bearer(&reader)),
+                200,
+                json!({"reports": [{"id": 1, "title": "Q1"}, {"id": 2, "title": "Q2"}]}),
+                None,
+            ),
+            (
+                "/admin as admin",
+                Request::get("/admin").header("Authorization", &bearer(&admin)),
+                200,
+                json!({"message": "Welcome, admin"}),
+                None,
+            ),
+            (
+                "/admin/notes as admin with invalid JSON (the app's own 400)",
+                Request::post("/admin/notes")
+                    .header("Authorization", &bearer(&admin))
+                    .body("application/json", b"{"),
+                400,
+                json!({"message": "Invalid note"}),
+                None,
+            ),
+            (
+                "login with an invalid scope (the app's own 400)",
+                login_json(&json!({"username": "test", "password": "test", "scope": ""})),
+                400,
+                json!({"message": "Invalid scope"}),
+                None,
+            ),
+        ];
+        for (what, req, status, body, params) in checks {
+            let resp = server.send(&req);
+            let want = match (case.prefix, params) {
+                (Some(prefix), Some("")) => Some(prefix.to_owned()),
+                (Some("Bearer"), Some(p)) => Some(format!("Bearer {p}")),
+                (Some(prefix), Some(p)) => Some(format!("{prefix}, {p}")),
+                _ => None,
+            };
+            let challenges: Vec<&str> = resp
+                .headers
+                .iter()
+                .filter(|(k, _)| k.eq_ignore_ascii_case("www-authenticate"))
+                .map(|(_, v)| v.as_str())
+                .collect();
+            let got = (resp.status, resp.json(), challenges.clone());
+            let expected = (
+                status,
+                Some(body),
+                want.iter().map(String::as_str).collect(),
+            );
+            if got != expected {
+                failures.push(format!(
+                    "{}: {what}:\n  expected {expected:?}\n  got      {got:?}",
+                    case.name
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// With `JWT_REFRESH_ROTATION=true` (example app only: the Flask twin has no rotation), the
+/// pairs a refresh returns keep the login's `scope`, and a login without scope stays without.
+#[test]
+fn refresh_rotation_keeps_the_login_scope() {
+    let server = Server::example_app(&[("SECRET_KEY", SECRET), ("JWT_REFRESH_ROTATION", "true")]);
+    let scope_of = |token: &str| jwt_parts(token).and_then(|(_, c)| c.get("scope").cloned());
+    for (scope, want) in [
+        (Some("reports:read"), Some(json!("reports:read"))),
+        (None, None),
+    ] {
+        let mut body = json!({"username": "test", "password": "test"});
+        if let Some(scope) = scope {
+            body["scope"] = json!(scope);
+        }
+        let login = server.send(&login_json(&body));
+        assert_eq!(login.status, 200, "{}", login.text());
+        let mut refresh = login.str_field("refresh_token").unwrap();
+        for round in 0..2 {
+            let resp = server.send(
+                &Request::post("/refresh").header("Authorization", &format!("Bearer {refresh}")),
+            );
+            assert_eq!(resp.status, 200, "round {round}: {}", resp.text());
+            let access = resp.str_field("access_token").unwrap();
+            refresh = resp.str_field("refresh_token").unwrap();
+            assert_eq!(scope_of(&access), want, "round {round}: access token");
+            assert_eq!(scope_of(&refresh), want, "round {round}: refresh token");
+            let reports = server.send(
+                &Request::get("/reports").header("Authorization", &format!("Bearer {access}")),
+            );
+            let status = if want.is_some() { 200 } else { 403 };
+            assert_eq!(reports.status, status, "round {round}: {}", reports.text());
+        }
     }
 }

@@ -786,8 +786,14 @@ fn hmac_rows(profile: &Profile) -> Vec<Row> {
             200,
         ),
         row(
-            "roles not a list: /admin",
+            "roles the string admin: /admin",
             hs(&c(&[("roles", json!("admin"))], &[])),
+            Request::get("/admin"),
+            200,
+        ),
+        row(
+            "roles a number: /admin",
+            hs(&c(&[("roles", json!(5))], &[])),
             Request::get("/admin"),
             403,
         ),
