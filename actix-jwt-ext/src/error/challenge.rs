@@ -75,10 +75,11 @@ pub(crate) struct Challenges {
 }
 
 impl Challenges {
-    /// Challenges with `realm` (already checked to be printable ASCII by the configuration).
+    /// Challenges with `realm` (already checked to be printable ASCII by the configuration;
+    /// an empty one means none, as an empty `JWT_WWW_AUTHENTICATE_REALM` does).
     pub(crate) fn new(realm: Option<&str>) -> Self {
         Self {
-            realm: realm.map(str::to_owned),
+            realm: realm.filter(|r| !r.is_empty()).map(str::to_owned),
         }
     }
 
@@ -154,6 +155,11 @@ mod tests {
     fn each_refusal_has_its_challenge() {
         let c = Challenges::new(None);
         assert_eq!(c.header(ErrorKind::MissingToken, None).unwrap(), "Bearer");
+        let empty_realm = Challenges::new(Some(""));
+        assert_eq!(
+            empty_realm.header(ErrorKind::MissingToken, None).unwrap(),
+            "Bearer"
+        );
         assert_eq!(
             c.header(ErrorKind::Expired, None).unwrap(),
             r#"Bearer error="invalid_token", error_description="Token has expired""#

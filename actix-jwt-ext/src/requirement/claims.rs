@@ -23,6 +23,10 @@ pub(super) fn has_role(token: &DecodedToken, claim: &str, role: &str) -> bool {
 /// when the token has that claim, else from `scp` (RFC 9068 profiles: an array of strings, or
 /// a space-separated string). A `scope` claim of another type grants nothing.
 pub(super) fn has_scope(token: &DecodedToken, scope: &str) -> bool {
+    if scope.is_empty() {
+        // Not a scope token (RFC 6749, section 3.3): never granted, whatever the claim holds.
+        return false;
+    }
     let in_list = |list: &str| list.split(' ').any(|s| s == scope);
     match token.claim_member("scope") {
         Some(member) => member.as_str().is_some_and(in_list),

@@ -30,8 +30,8 @@ type AsyncPredicate =
 ///
 /// | predicate | met when | kind when unmet |
 /// |---|---|---|
-/// | [`role`](Self::role), [`roles`](Self::roles), [`any_role`](Self::any_role) | the roles claim (default `roles`, [`JwtManagerBuilder::roles_claim`](crate::JwtManagerBuilder::roles_claim)) is the role, or an array holding it | `MissingRole` |
-/// | [`scope`](Self::scope), [`scopes`](Self::scopes) | `scope` (a space-separated string) holds each scope; without a `scope` claim, `scp` (an array, or a space-separated string) | `MissingScope` |
+/// | [`role`](Self::role), [`roles`](Self::roles), [`any_role`](Self::any_role) | the roles claim (default `roles`, [`JwtManagerBuilder::roles_claim`](crate::JwtManagerBuilder::roles_claim)) is the role, or an array holding it (an empty list of roles is never met) | `MissingRole` |
+/// | [`scope`](Self::scope), [`scopes`](Self::scopes) | `scope` (a space-separated string) holds each scope; without a `scope` claim, `scp` (an array, or a space-separated string); an empty list or scope is never met | `MissingScope` |
 /// | [`claim_equals`](Self::claim_equals) | the claim equals the value (numbers by value) | `ClaimMismatch` |
 /// | [`claim_contains`](Self::claim_contains) | the claim is an array with an element equal to the value | `ClaimMismatch` |
 /// | [`claims`](Self::claims), [`claims_async`](Self::claims_async), [`token`](Self::token) | your predicate says `true` | `RequirementFailed` |
@@ -138,7 +138,7 @@ impl Requirement {
         Self::roles([role])
     }
 
-    /// The token has every one of `roles`.
+    /// The token has every one of `roles`. An empty list is never met.
     pub fn roles(roles: impl IntoIterator<Item = impl Into<String>>) -> Self {
         Self::new(Rule::Roles {
             roles: roles.into_iter().map(Into::into).collect(),
@@ -146,7 +146,7 @@ impl Requirement {
         })
     }
 
-    /// The token has at least one of `roles`.
+    /// The token has at least one of `roles`. An empty list is never met.
     pub fn any_role(roles: impl IntoIterator<Item = impl Into<String>>) -> Self {
         Self::new(Rule::Roles {
             roles: roles.into_iter().map(Into::into).collect(),
@@ -159,7 +159,8 @@ impl Requirement {
         Self::scopes([scope])
     }
 
-    /// The token grants every one of `scopes`. The RFC 6750 challenge of a refusal names
+    /// The token grants every one of `scopes`. An empty list, or an empty scope, is never
+    /// met. The RFC 6750 challenge of a refusal names
     /// them (`scope="a b"`).
     pub fn scopes(scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
         let mut list: Vec<String> = Vec::new();
@@ -401,15 +402,18 @@ impl Requirement {
         let (met, unmet) = match leaf {
             Rule::Roles { roles, any } => {
                 let has = |role: &String| claims::has_role(token, roles_claim, role);
-                let met = if *any {
-                    roles.iter().any(has)
-                } else {
-                    roles.iter().all(has)
-                };
+                // An empty list is never met (fail closed: a role list read from
+                // configuration that came out empty lets no one in).
+                let met = !roles.is_empty()
+                    && if *any {
+                        roles.iter().any(has)
+                    } else {
+                        roles.iter().all(has)
+                    };
                 (met, Unmet::of(ErrorKind::MissingRole))
             }
             Rule::Scopes { scopes, joined } => (
-                scopes.iter().all(|s| claims::has_scope(token, s)),
+                !scopes.is_empty() && scopes.iter().all(|s| claims::has_scope(token, s)),
                 Unmet {
                     scope: Some(Arc::clone(joined)),
                     ..Unmet::of(ErrorKind::MissingScope)
