@@ -63,10 +63,7 @@ where
     fn call(&self, mut req: ServiceRequest) -> Self::Future {
         let service = Rc::clone(&self.service);
         let Some(manager) = req.app_data::<JwtManager>().cloned() else {
-            log::error!("actix-jwt-ext: jwt_required() ran without a JwtManager; call `.configure(jwt.init_app())`");
-            let resp =
-                actix_web::ResponseError::error_response(&JwtError::new(ErrorKind::NotConfigured));
-            return Box::pin(ready(Ok(req.into_response(resp).map_into_right_body())));
+            return Box::pin(ready(Ok(not_configured(req, "jwt_required()"))));
         };
         let mut payload = req.take_payload();
         let verification = start(&manager, req.request(), &mut payload, &self.options);
@@ -77,18 +74,36 @@ where
                     .call(req)
                     .await
                     .map(ServiceResponse::map_into_left_body),
-                Err(e) => {
-                    log::debug!(
-                        "actix-jwt-ext: refused {} {}: {} ({})",
-                        req.method(),
-                        req.path(),
-                        e,
-                        e.kind()
-                    );
-                    let resp = manager.error_response(&e);
-                    Ok(req.into_response(resp).map_into_right_body())
-                }
+                Err(e) => Ok(refused(req, &manager, &e)),
             }
         })
     }
+}
+
+/// A middleware's answer to a refused request: the manager's error response, as a response
+/// (not an `Err`), so that middleware wrapped outside still see and decorate it.
+pub(crate) fn refused<B>(
+    req: ServiceRequest,
+    manager: &JwtManager,
+    error: &JwtError,
+) -> ServiceResponse<EitherBody<B>> {
+    log::debug!(
+        "actix-jwt-ext: refused {} {}: {} ({})",
+        req.method(),
+        req.path(),
+        error,
+        error.kind()
+    );
+    let resp = manager.error_response(error);
+    req.into_response(resp).map_into_right_body()
+}
+
+/// The answer of middleware `what` on an app without a [`JwtManager`]: an opaque 500, and the
+/// fix in the log.
+pub(crate) fn not_configured<B>(req: ServiceRequest, what: &str) -> ServiceResponse<EitherBody<B>> {
+    log::error!(
+        "actix-jwt-ext: {what} ran without a JwtManager; call `.configure(jwt.init_app())`"
+    );
+    let resp = actix_web::ResponseError::error_response(&JwtError::new(ErrorKind::NotConfigured));
+    req.into_response(resp).map_into_right_body()
 }

@@ -17,9 +17,9 @@ use actix_web::http::Method;
 use actix_web::HttpMessage as _;
 use futures_util::future::{Either, LocalBoxFuture};
 
-use crate::error::JwtError;
-use crate::kind::{ErrorKind, Failure};
+use crate::kind::Failure;
 use crate::manager::JwtManager;
+use crate::middleware::{not_configured, refused};
 use crate::requirement::Requirement;
 use crate::verify::{jwt_required, start, JwtRequired, JwtState};
 
@@ -73,10 +73,7 @@ where
         }
         let requirement = self.requirement.clone();
         let Some(manager) = req.app_data::<JwtManager>().cloned() else {
-            log::error!("actix-jwt-ext: a Requirement ran without a JwtManager; call `.configure(jwt.init_app())`");
-            let resp =
-                actix_web::ResponseError::error_response(&JwtError::new(ErrorKind::NotConfigured));
-            return Box::pin(ready(Ok(req.into_response(resp).map_into_right_body())));
+            return Box::pin(ready(Ok(not_configured(req, "a Requirement"))));
         };
         let verified = req.extensions().get::<JwtState>().cloned();
         let state = match verified {
@@ -109,17 +106,7 @@ where
                     .call(req)
                     .await
                     .map(ServiceResponse::map_into_left_body),
-                Err(e) => {
-                    log::debug!(
-                        "actix-jwt-ext: refused {} {}: {} ({})",
-                        req.method(),
-                        req.path(),
-                        e,
-                        e.kind()
-                    );
-                    let resp = manager.error_response(&e);
-                    Ok(req.into_response(resp).map_into_right_body())
-                }
+                Err(e) => Ok(refused(req, &manager, &e)),
             }
         })
     }
